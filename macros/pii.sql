@@ -1,0 +1,21 @@
+{#- Salted SHA-256 of a PII value (email, IP address, user agent), normalised by trim + lower-case.
+    The salt comes from MICROCONV_PII_SALT; keep it secret and stable, or hashes stop joining across runs. -#}
+{% macro hash_pii(expression) -%}
+    {{ return(adapter.dispatch('hash_pii', 'microconv')(expression)) }}
+{%- endmacro %}
+
+{% macro pii_salt() -%}
+    {{ return(env_var('MICROCONV_PII_SALT', 'microconv-default-salt-change-me')) }}
+{%- endmacro %}
+
+{% macro duckdb__hash_pii(expression) -%}
+    case when nullif(trim({{ expression }}), '') is not null
+        then sha256('{{ microconv.pii_salt() }}' || lower(trim({{ expression }})))
+    end
+{%- endmacro %}
+
+{% macro spark__hash_pii(expression) -%}
+    case when nullif(trim({{ expression }}), '') is not null
+        then sha2(concat('{{ microconv.pii_salt() }}', lower(trim({{ expression }}))), 256)
+    end
+{%- endmacro %}

@@ -1,0 +1,66 @@
+{#- One row per macro-conversion (purchase, subscription, …) as defined by the
+    macro_conversion_definitions seed. When the definition names a dedupe_property (order_id for
+    purchases), repeated events with the same value count once: the earliest. -#}
+with
+
+events as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+definitions as (
+    select * from {{ ref('macro_conversion_definitions') }}
+),
+
+sessions as (
+    select
+        session_key,
+        channel
+    from {{ ref('fct_sessions') }}
+),
+
+matched as (
+    select
+        events.event_id,
+        events.user_key,
+        events.session_key,
+        events.event_at as converted_at,
+        definitions.macro_conversion,
+        {{ microconv.safe_to_double(microconv.json_value('events.properties', 'definitions.value_property')) }} as revenue,
+        {{ microconv.json_value('events.properties', 'definitions.currency_property') }} as currency,
+        {{ microconv.json_value('events.properties', 'definitions.dedupe_property') }} as dedupe_value,
+        {{ microconv.json_key('events.properties', 'order_id') }} as order_id
+    from events
+    inner join definitions
+        on events.event_name = definitions.event_name
+),
+
+ranked as (
+    select
+        matched.*,
+        row_number() over (
+            partition by matched.macro_conversion, coalesce('d:' || matched.dedupe_value, 'e:' || matched.event_id)
+            order by matched.converted_at, matched.event_id
+        ) as dedupe_rank
+    from matched
+),
+
+final as (
+    select
+        {{ dbt.hash("ranked.event_id || ':' || ranked.macro_conversion") }} as conversion_key,
+        ranked.event_id,
+        ranked.user_key,
+        ranked.session_key,
+        ranked.converted_at,
+        cast(ranked.converted_at as date) as converted_date,
+        ranked.macro_conversion,
+        cast(coalesce(ranked.revenue, 0) as {{ dbt.type_numeric() }}) as revenue,
+        ranked.currency,
+        ranked.order_id,
+        sessions.channel
+    from ranked
+    inner join sessions
+        on ranked.session_key = sessions.session_key
+    where ranked.dedupe_rank = 1
+)
+
+select * from final

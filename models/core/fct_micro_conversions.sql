@@ -1,0 +1,89 @@
+{#- One row per micro-conversion occurrence. An event becomes a micro-conversion when its name matches
+    a row of the micro_conversion_definitions seed and the row's optional property threshold and page
+    path pattern hold; rows with count_scope = session keep only the first match per session. -#}
+with
+
+events as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+definitions as (
+    select * from {{ ref('micro_conversion_definitions') }}
+),
+
+sessions as (
+    select
+        session_key,
+        channel
+    from {{ ref('fct_sessions') }}
+),
+
+matched as (
+    select
+        events.event_id,
+        events.user_key,
+        events.session_key,
+        events.event_at as occurred_at,
+        events.event_name,
+        events.page_path,
+        events.device_category,
+        events.country,
+        definitions.micro_conversion,
+        definitions.kind,
+        definitions.journey_stage,
+        definitions.weight,
+        definitions.count_scope
+    from events
+    inner join definitions
+        on events.event_name = definitions.event_name
+    where
+        (
+            definitions.property is null
+            or {{ microconv.compare_property(
+                microconv.safe_to_double(microconv.json_value('events.properties', 'definitions.property')),
+                'definitions.operator',
+                'definitions.threshold'
+            ) }}
+        )
+        and (
+            definitions.page_path_pattern is null
+            or {{ microconv.regex_match('coalesce(events.page_path, \'\')', 'definitions.page_path_pattern') }}
+        )
+),
+
+scoped as (
+    select
+        matched.*,
+        row_number() over (
+            partition by
+                matched.micro_conversion,
+                case when matched.count_scope = 'session' then matched.session_key else matched.event_id end
+            order by matched.occurred_at, matched.event_id
+        ) as scope_rank
+    from matched
+),
+
+final as (
+    select
+        {{ dbt.hash("scoped.event_id || ':' || scoped.micro_conversion") }} as micro_conversion_key,
+        scoped.event_id,
+        scoped.user_key,
+        scoped.session_key,
+        scoped.occurred_at,
+        cast(scoped.occurred_at as date) as occurred_date,
+        scoped.micro_conversion,
+        scoped.event_name,
+        scoped.kind,
+        scoped.journey_stage,
+        scoped.weight,
+        sessions.channel,
+        scoped.page_path,
+        scoped.device_category,
+        scoped.country
+    from scoped
+    inner join sessions
+        on scoped.session_key = sessions.session_key
+    where scoped.scope_rank = 1
+)
+
+select * from final

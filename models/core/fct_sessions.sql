@@ -1,0 +1,93 @@
+with
+
+events as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+traffic_sources as (
+    select * from {{ ref('int_traffic_sources_classified') }}
+),
+
+macro_conversion_definitions as (
+    select event_name from {{ ref('macro_conversion_definitions') }}
+),
+
+landing_events as (
+    select
+        session_key,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_content,
+        utm_term,
+        referrer_host,
+        page_path as landing_page_path,
+        device_category,
+        country
+    from events
+    where event_number_in_session = 1
+),
+
+session_totals as (
+    select
+        events.session_key,
+        min(events.user_key) as user_key,
+        min(events.device_id) as device_id,
+        min(events.event_at) as started_at,
+        max(events.event_at) as ended_at,
+        count(*) as event_count,
+        sum(case when events.event_name = 'page_view' then 1 else 0 end) as page_view_count,
+        sum(case when macro_conversion_definitions.event_name is not null then 1 else 0 end) as macro_conversion_event_count
+    from events
+    left join macro_conversion_definitions
+        on events.event_name = macro_conversion_definitions.event_name
+    group by events.session_key
+),
+
+joined as (
+    select
+        session_totals.session_key,
+        session_totals.user_key,
+        session_totals.device_id,
+        session_totals.started_at,
+        session_totals.ended_at,
+        {{ dbt.datediff('session_totals.started_at', 'session_totals.ended_at', 'second') }} as duration_seconds,
+        coalesce(traffic_sources.channel, 'Other') as channel,
+        landing_events.utm_source,
+        landing_events.utm_medium,
+        landing_events.utm_campaign,
+        landing_events.utm_content,
+        landing_events.utm_term,
+        landing_events.referrer_host,
+        landing_events.landing_page_path,
+        landing_events.device_category,
+        landing_events.country,
+        session_totals.event_count,
+        session_totals.page_view_count,
+        session_totals.macro_conversion_event_count > 0 as has_macro_conversion
+    from session_totals
+    inner join landing_events
+        on session_totals.session_key = landing_events.session_key
+    left join traffic_sources
+        on coalesce(landing_events.utm_source, '') = traffic_sources.source_value
+        and coalesce(landing_events.utm_medium, '') = traffic_sources.medium_value
+        and coalesce(landing_events.referrer_host, '') = traffic_sources.referrer_value
+),
+
+final as (
+    select
+        joined.*,
+        cast(joined.started_at as date) as session_date,
+        (
+            joined.duration_seconds >= {{ var('engaged_session_seconds') }}
+            or joined.page_view_count >= 2
+            or joined.has_macro_conversion
+        ) as is_engaged,
+        row_number() over (
+            partition by joined.user_key
+            order by joined.started_at, joined.session_key
+        ) as user_session_number
+    from joined
+)
+
+select * from final

@@ -1,0 +1,87 @@
+{#- One row per clean event with its stitched user and its session. Sessions are per device
+    (anonymous_id, or the user_id for events without one): the tracker's session_id when it sent one,
+    otherwise a new session starts when more than session_inactivity_minutes passed since the
+    device's previous event (a gap of exactly the threshold stays in the session). -#}
+with
+
+events as (
+    select * from {{ ref('stg_tracking__events') }}
+    where row_status = 'clean'
+),
+
+users_stitched as (
+    select
+        anonymous_id,
+        user_key
+    from {{ ref('int_users_stitched') }}
+),
+
+keyed as (
+    select
+        events.*,
+        coalesce(events.anonymous_id, 'user:' || events.user_id) as device_id,
+        coalesce(
+            users_stitched.user_key,
+            {{ microconv.user_key('events.user_id', 'events.anonymous_id') }}
+        ) as user_key
+    from events
+    left join users_stitched
+        on events.anonymous_id = users_stitched.anonymous_id
+),
+
+with_previous as (
+    select
+        keyed.*,
+        lag(keyed.event_at) over (
+            partition by keyed.device_id
+            order by keyed.event_at, keyed.event_id
+        ) as previous_event_at
+    from keyed
+),
+
+gap_flagged as (
+    select
+        with_previous.*,
+        case
+            when with_previous.previous_event_at is null then 1
+            when with_previous.event_at
+                > {{ dbt.dateadd('minute', var('session_inactivity_minutes'), 'with_previous.previous_event_at') }}
+                then 1
+            else 0
+        end as starts_gap_session
+    from with_previous
+),
+
+gap_numbered as (
+    select
+        gap_flagged.*,
+        sum(gap_flagged.starts_gap_session) over (
+            partition by gap_flagged.device_id
+            order by gap_flagged.event_at, gap_flagged.event_id
+            rows between unbounded preceding and current row
+        ) as gap_session_number
+    from gap_flagged
+),
+
+session_identified as (
+    select
+        gap_numbered.*,
+        gap_numbered.device_id || '#' || coalesce(
+            't:' || gap_numbered.tracker_session_id,
+            'g:' || cast(gap_numbered.gap_session_number as {{ dbt.type_string() }})
+        ) as session_id
+    from gap_numbered
+),
+
+final as (
+    select
+        session_identified.*,
+        {{ dbt.hash('session_identified.session_id') }} as session_key,
+        row_number() over (
+            partition by session_identified.session_id
+            order by session_identified.event_at, session_identified.event_id
+        ) as event_number_in_session
+    from session_identified
+)
+
+select * from final

@@ -1,0 +1,79 @@
+{#- One row per event date: every raw row is counted once, as clean (it reached the sessionized event
+    stream), quarantined (with its reason) or a removed duplicate. Rows whose timestamp cannot be parsed
+    are dated by their load date. -#}
+with
+
+staged_events as (
+    select * from {{ ref('stg_tracking__events') }}
+),
+
+clean_events as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+quarantined_events as (
+    select * from {{ ref('quarantined_events') }}
+),
+
+raw_counts as (
+    select
+        coalesce(event_date, cast(loaded_at as date)) as event_date,
+        count(*) as raw_rows,
+        sum(case when row_status = 'duplicate' then 1 else 0 end) as duplicate_rows,
+        sum(
+            case
+                when row_status != 'quarantined'
+                    and loaded_at > {{ dbt.dateadd('hour', var('late_arrival_threshold_hours'), 'event_at') }}
+                    then 1
+                else 0
+            end
+        ) as late_rows,
+        min(ingested_at) as first_ingested_at,
+        max(ingested_at) as last_ingested_at
+    from staged_events
+    group by 1
+),
+
+clean_counts as (
+    select
+        event_date,
+        count(*) as clean_rows
+    from clean_events
+    group by event_date
+),
+
+quarantine_counts as (
+    select
+        event_date,
+        count(*) as quarantined_rows,
+        {%- for reason in microconv.rejection_reasons() %}
+        sum(case when rejection_reason = '{{ reason }}' then 1 else 0 end) as quarantined_{{ reason }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from quarantined_events
+    group by event_date
+),
+
+final as (
+    select
+        raw_counts.event_date,
+        raw_counts.raw_rows,
+        coalesce(clean_counts.clean_rows, 0) as clean_rows,
+        coalesce(quarantine_counts.quarantined_rows, 0) as quarantined_rows,
+        raw_counts.duplicate_rows,
+        raw_counts.late_rows,
+        {%- for reason in microconv.rejection_reasons() %}
+        coalesce(quarantine_counts.quarantined_{{ reason }}, 0) as quarantined_{{ reason }},
+        {%- endfor %}
+        raw_counts.raw_rows = coalesce(clean_counts.clean_rows, 0)
+        + coalesce(quarantine_counts.quarantined_rows, 0)
+        + raw_counts.duplicate_rows as is_balanced,
+        raw_counts.first_ingested_at,
+        raw_counts.last_ingested_at
+    from raw_counts
+    left join clean_counts
+        on raw_counts.event_date = clean_counts.event_date
+    left join quarantine_counts
+        on raw_counts.event_date = quarantine_counts.event_date
+)
+
+select * from final

@@ -1,0 +1,183 @@
+{#- One row per raw row: typed, validated and deduplicated. A table rather than a view because it is
+    the event-heavy input of three models and because the PII salt must not be stored in a view. -#}
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('tracking', 'events') }}
+),
+
+tracked_event_names as (
+    select event_name from {{ ref('tracked_event_names') }}
+),
+
+micro_conversion_definitions as (
+    select event_name from {{ ref('micro_conversion_definitions') }}
+),
+
+macro_conversion_definitions as (
+    select event_name from {{ ref('macro_conversion_definitions') }}
+),
+
+bot_user_agent_patterns as (
+    select pattern from {{ ref('bot_user_agent_patterns') }}
+),
+
+known_event_names as (
+    select event_name from tracked_event_names
+    union
+    select event_name from micro_conversion_definitions
+    union
+    select event_name from macro_conversion_definitions
+),
+
+bot_regex as (
+    select {{ dbt.listagg(measure='pattern', delimiter_text="'|'") }} as pattern
+    from bot_user_agent_patterns
+),
+
+renamed as (
+    select
+        source._file_id || '-' || cast(source._source_row as {{ dbt.type_string() }}) as raw_row_key,
+        nullif(trim(source.event_id), '') as event_id,
+        lower(nullif(trim(source.event_name), '')) as event_name,
+        nullif(trim(source.event_timestamp), '') as event_timestamp_raw,
+        {{ microconv.parse_utc_timestamp('nullif(trim(source.event_timestamp), \'\')') }} as event_at,
+        nullif(trim(source.anonymous_id), '') as anonymous_id,
+        nullif(trim(source.user_id), '') as user_id,
+        nullif(trim(source.session_id), '') as tracker_session_id,
+        nullif(trim(source.page_url), '') as page_url,
+        coalesce(
+            nullif(trim(source.page_path), ''),
+            {{ microconv.url_path('source.page_url') }}
+        ) as page_path,
+        nullif(trim(source.page_referrer), '') as page_referrer,
+        {{ microconv.url_host('source.page_referrer') }} as referrer_host,
+        lower(nullif(trim(source.utm_source), '')) as utm_source,
+        lower(nullif(trim(source.utm_medium), '')) as utm_medium,
+        nullif(trim(source.utm_campaign), '') as utm_campaign,
+        nullif(trim(source.utm_content), '') as utm_content,
+        nullif(trim(source.utm_term), '') as utm_term,
+        lower(nullif(trim(source.device_category), '')) as device_category,
+        upper(nullif(trim(source.country), '')) as country,
+        lower(nullif(trim(source.user_agent), '')) as user_agent_normalized,
+        {{ microconv.hash_pii('source.user_agent') }} as user_agent_hash,
+        {{ microconv.hash_pii('source.ip_address') }} as ip_address_hash,
+        {{ microconv.hash_pii('source.email') }} as email_hash,
+        nullif(trim(source.properties), '') as properties,
+        coalesce(
+            {{ microconv.parse_utc_timestamp('nullif(trim(source.loaded_at), \'\')') }},
+            source._ingested_at
+        ) as loaded_at,
+        source._source_file as source_file,
+        source._source_row as source_row,
+        source._ingested_at as ingested_at
+    from source
+),
+
+with_properties as (
+    select
+        renamed.*,
+        {{ microconv.is_json_object('renamed.properties') }} as has_valid_properties
+    from renamed
+),
+
+parsed as (
+    select
+        with_properties.*,
+        case
+            when with_properties.has_valid_properties
+                then {{ microconv.safe_to_double(microconv.json_key('with_properties.properties', 'value')) }}
+        end as value,
+        case
+            when with_properties.has_valid_properties
+                then {{ microconv.json_key('with_properties.properties', 'experiment_id') }}
+        end as experiment_id,
+        case
+            when with_properties.has_valid_properties
+                then {{ microconv.json_key('with_properties.properties', 'variant') }}
+        end as experiment_variant
+    from with_properties
+),
+
+validated as (
+    select
+        parsed.*,
+        case
+            when parsed.event_id is null then 'missing_event_id'
+            when parsed.event_name is null then 'missing_event_name'
+            when parsed.event_timestamp_raw is null then 'missing_timestamp'
+            when parsed.event_at is null then 'unparseable_timestamp'
+            when parsed.anonymous_id is null and parsed.user_id is null then 'missing_identity'
+            when parsed.event_at > {{ dbt.dateadd('minute', var('future_timestamp_tolerance_minutes'), 'parsed.loaded_at') }}
+                then 'future_timestamp'
+            when parsed.properties is not null and not parsed.has_valid_properties then 'malformed_properties'
+            when known_event_names.event_name is null then 'unknown_event_name'
+            when parsed.value < 0 then 'negative_revenue'
+            when {{ microconv.regex_match('coalesce(parsed.user_agent_normalized, \'\')', 'bot_regex.pattern') }}
+                then 'bot_user_agent'
+        end as rejection_reason
+    from parsed
+    left join known_event_names
+        on parsed.event_name = known_event_names.event_name
+    cross join bot_regex
+),
+
+ranked as (
+    select
+        validated.*,
+        case
+            when validated.rejection_reason is null
+                then row_number() over (
+                    partition by validated.rejection_reason is null, validated.event_id
+                    order by validated.loaded_at, validated.ingested_at, validated.raw_row_key
+                )
+        end as event_id_rank
+    from validated
+),
+
+final as (
+    select
+        raw_row_key,
+        event_id,
+        event_name,
+        event_timestamp_raw,
+        event_at,
+        cast(event_at as date) as event_date,
+        anonymous_id,
+        user_id,
+        tracker_session_id,
+        page_url,
+        page_path,
+        page_referrer,
+        referrer_host,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_content,
+        utm_term,
+        device_category,
+        country,
+        user_agent_hash,
+        ip_address_hash,
+        email_hash,
+        properties,
+        has_valid_properties,
+        value,
+        experiment_id,
+        experiment_variant,
+        loaded_at,
+        source_file,
+        source_row,
+        ingested_at,
+        rejection_reason,
+        case
+            when rejection_reason is not null then 'quarantined'
+            when event_id_rank > 1 then 'duplicate'
+            else 'clean'
+        end as row_status
+    from ranked
+)
+
+select * from final

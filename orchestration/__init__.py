@@ -1,0 +1,1 @@
+"""Microconv: micro-conversion analytics warehouse (Dagster + dbt + DuckDB)."""

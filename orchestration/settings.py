@@ -1,0 +1,61 @@
+"""Runtime configuration, read from environment variables in one place.
+
+| variable                    | default                                   |
+|-----------------------------|-------------------------------------------|
+| MICROCONV_PROJECT_DIR       | the repository holding dbt_project.yml    |
+| MICROCONV_DUCKDB_PATH       | <project>/warehouse/microconv.duckdb      |
+| MICROCONV_LANDING_DIR       | <project>/data/landing/events             |
+| MICROCONV_PUBLISH_DIR       | <project>/warehouse/publish               |
+| MICROCONV_DBT_TARGET        | dev                                       |
+| MICROCONV_PII_SALT          | a fixed demo salt (set your own)          |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    duckdb_path: Path
+    landing_dir: Path
+    publish_dir: Path
+    dbt_target: str
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt subprocesses: absolute paths and no network calls."""
+        return {
+            "MICROCONV_DUCKDB_PATH": str(self.duckdb_path),
+            "MICROCONV_DBT_TARGET": self.dbt_target,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+        }
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def get_settings() -> Settings:
+    project_dir = _path_from_env("MICROCONV_PROJECT_DIR", PACKAGE_DIR.parent)
+    return Settings(
+        project_dir=project_dir,
+        duckdb_path=_path_from_env(
+            "MICROCONV_DUCKDB_PATH", project_dir / "warehouse" / "microconv.duckdb"
+        ),
+        landing_dir=_path_from_env("MICROCONV_LANDING_DIR", project_dir / "data" / "landing" / "events"),
+        publish_dir=_path_from_env("MICROCONV_PUBLISH_DIR", project_dir / "warehouse" / "publish"),
+        dbt_target=os.environ.get("MICROCONV_DBT_TARGET", "dev"),
+    )
+
+
+def apply_to_environment(settings: Settings) -> None:
+    """Export the resolved settings so that dbt (a subprocess) sees the same paths."""
+    os.environ.update(settings.dbt_env())
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
