@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,4 +59,8 @@ def get_settings() -> Settings:
 def apply_to_environment(settings: Settings) -> None:
     """Export the resolved settings so that dbt (a subprocess) sees the same paths."""
     os.environ.update(settings.dbt_env())
+    # dbt is a console script of this environment: make it findable without an activated venv.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")

@@ -1,0 +1,1 @@
+"""Dagster assets: landing-file ingestion and the dbt models."""

@@ -1,0 +1,191 @@
+"""The `microconv` command line: generate demo events, load them, run the Dagster job, summarise."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from .settings import Settings, apply_to_environment, get_settings
+
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+def _print(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def ensure_dagster_home(settings: Settings) -> Path:
+    """A DAGSTER_HOME with telemetry off (no network here); respects an existing DAGSTER_HOME."""
+    import os
+
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.project_dir / ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generator import GeneratorConfig, generate
+
+    out = Path(args.out)
+    existing = list(out.glob("events_*")) if out.exists() else []
+    if existing and not args.overwrite:
+        _print(f"{out} already holds {len(existing)} event files; pass --overwrite to replace them.")
+        return 2
+    for path in existing:
+        path.unlink()
+    config = GeneratorConfig(
+        events=args.events,
+        days=args.days,
+        seed=args.seed,
+        start_date=date.fromisoformat(args.start_date),
+        dirty_share=args.dirty_share,
+        late_share=args.late_share,
+    )
+    started = time.perf_counter()
+    progress = _print if args.events >= 100_000 or args.verbose else None
+    result = generate(config, out, args.format, compress=args.gzip, progress=progress)
+    elapsed = time.perf_counter() - started
+    _print(
+        f"Generated {result.rows:,} raw rows in {len(result.files)} {args.format} files under {out} "
+        f"in {elapsed:.1f}s ({result.rows / max(elapsed, 1e-9):,.0f} rows/s); manifest: {out / '_manifest.json'}"
+    )
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from .ingest import load_landing_files
+
+    settings = get_settings()
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        report = load_landing_files(con, settings.landing_dir)
+    _print(
+        f"Loaded {report.rows_loaded:,} rows from {len(report.loaded)} files "
+        f"({len(report.skipped)} already loaded, {len(report.rejected)} rejected)."
+    )
+    for path, error in report.rejected:
+        _print(f"  rejected {path}: {error}")
+    return 0
+
+
+def run_job(full_refresh: bool = False) -> bool:
+    """Execute the Dagster job in-process (ingestion + dbt build); True when it succeeded."""
+    settings = get_settings()
+    apply_to_environment(settings)
+    ensure_dagster_home(settings)
+    from dagster import DagsterInstance
+
+    from .project import prepare_manifest
+
+    prepare_manifest()
+    from .definitions import defs
+    from .jobs import MICROCONV_JOB_NAME
+
+    job = defs.resolve_job_def(MICROCONV_JOB_NAME)
+    run_config = {"ops": {"microconv_dbt_assets": {"config": {"full_refresh": full_refresh}}}}
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    return result.success
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    ok = run_job(full_refresh=args.full_refresh)
+    _print(f"Dagster job {'succeeded' if ok else 'FAILED'}; warehouse: {settings.duckdb_path}")
+    return 0 if ok else 1
+
+
+def cmd_summary(_: argparse.Namespace) -> int:
+    from .summary import warehouse_summary
+
+    settings = get_settings()
+    print(warehouse_summary(settings.duckdb_path))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.fresh and settings.duckdb_path.exists():
+        settings.duckdb_path.unlink()
+        shutil.rmtree(settings.landing_dir / "_rejected", ignore_errors=True)
+    generate_args = argparse.Namespace(
+        events=args.events, days=args.days, seed=args.seed, out=str(settings.landing_dir), format="parquet",
+        gzip=False, start_date=args.start_date, dirty_share=0.02, late_share=0.03, overwrite=True, verbose=True,
+    )
+    if cmd_generate(generate_args) != 0:
+        return 1
+    if not run_job(full_refresh=True):
+        _print("The Dagster job failed; see the log above.")
+        return 1
+    from .summary import warehouse_summary
+
+    print(warehouse_summary(settings.duckdb_path))
+    print(
+        f"\nWarehouse (DuckDB {__import__('duckdb').__version__} file): {settings.duckdb_path}\n"
+        f"Landing files: {settings.landing_dir}\n"
+        "Dagster UI: make dagster   (or: DAGSTER_HOME=.dagster_home .venv/bin/dagster dev)"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="microconv", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write seeded demo events as landing files")
+    gen.add_argument("--events", type=int, default=1_000_000, help="approximate number of events")
+    gen.add_argument("--days", type=int, default=60)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--start-date", default="2026-01-01", help="first event day (UTC, YYYY-MM-DD)")
+    gen.add_argument("--out", default=str(get_settings().landing_dir))
+    gen.add_argument("--format", choices=("parquet", "csv", "jsonl"), default="parquet")
+    gen.add_argument("--gzip", action="store_true", help="gzip csv/jsonl files")
+    gen.add_argument("--dirty-share", type=float, default=0.02, help="share of dirty rows (0-1)")
+    gen.add_argument("--late-share", type=float, default=0.03, help="share of rows loaded 1-4 days late")
+    gen.add_argument("--overwrite", action="store_true", help="replace existing event files in --out")
+    gen.add_argument("--verbose", action="store_true", help="show progress for small runs too")
+    gen.set_defaults(func=cmd_generate)
+
+    load = sub.add_parser("load", help="load new landing files into raw.events")
+    load.set_defaults(func=cmd_load)
+
+    run = sub.add_parser("run", help="run the Dagster job (ingestion + dbt build) in-process")
+    run.add_argument("--full-refresh", action="store_true")
+    run.set_defaults(func=cmd_run)
+
+    summary = sub.add_parser("summary", help="print rows per layer and the data-quality accounting")
+    summary.set_defaults(func=cmd_summary)
+
+    demo = sub.add_parser("demo", help="generate demo events, run the job, print a summary")
+    demo.add_argument("--events", type=int, default=1_000_000)
+    demo.add_argument("--days", type=int, default=60)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--start-date", default="2026-01-01")
+    demo.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=True,
+                      help="start from an empty warehouse (default)")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("orchestration").addHandler(handler)
+    logging.getLogger("orchestration").setLevel(logging.INFO)
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""Dagster definitions: assembled here, defined in assets/ and jobs.py."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+from dagster_dbt import DbtCliResource
+
+from .assets.dbt import microconv_dbt_assets
+from .assets.ingestion import raw_events
+from .jobs import daily_schedule, microconv_job
+from .project import microconv_project
+
+defs = Definitions(
+    assets=[raw_events, microconv_dbt_assets],
+    jobs=[microconv_job],
+    schedules=[daily_schedule],
+    resources={"dbt": DbtCliResource(project_dir=microconv_project)},
+)
