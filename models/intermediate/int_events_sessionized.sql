@@ -75,12 +75,46 @@ session_identified as (
 
 final as (
     select
-        session_identified.*,
-        {{ dbt.hash('session_identified.session_id') }} as session_key,
+        raw_row_key,
+        event_id,
+        event_name,
+        event_at,
+        event_date,
+        anonymous_id,
+        user_id,
+        device_id,
+        user_key,
+        tracker_session_id,
+        session_id,
+        {{ dbt.hash('session_id') }} as session_key,
         row_number() over (
-            partition by session_identified.session_id
-            order by session_identified.event_at, session_identified.event_id
-        ) as event_number_in_session
+            partition by session_id
+            order by event_at, event_id
+        ) as event_number_in_session,
+        previous_event_at,
+        starts_gap_session,
+        gap_session_number,
+        page_url,
+        page_path,
+        page_referrer,
+        referrer_host,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_content,
+        utm_term,
+        device_category,
+        country,
+        user_agent_hash,
+        ip_address_hash,
+        email_hash,
+        properties,
+        value,
+        experiment_id,
+        experiment_variant,
+        loaded_at,
+        source_file,
+        ingested_at
     from session_identified
 )
 
