@@ -28,7 +28,7 @@
 
 {#- Shorthand for a fixed key. -#}
 {% macro json_key(json_expression, key) -%}
-    {{ microconv.json_value(json_expression, "'" ~ key ~ "'") }}
+    {{ json_value(json_expression, "'" ~ key ~ "'") }}
 {%- endmacro %}
 
 {#- Convert text to a double; null when it is not a number. -#}

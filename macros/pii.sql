@@ -10,12 +10,12 @@
 
 {% macro duckdb__hash_pii(expression) -%}
     case when nullif(trim({{ expression }}), '') is not null
-        then sha256('{{ microconv.pii_salt() }}' || lower(trim({{ expression }})))
+        then sha256('{{ pii_salt() }}' || lower(trim({{ expression }})))
     end
 {%- endmacro %}
 
 {% macro spark__hash_pii(expression) -%}
     case when nullif(trim({{ expression }}), '') is not null
-        then sha2(concat('{{ microconv.pii_salt() }}', lower(trim({{ expression }}))), 256)
+        then sha2(concat('{{ pii_salt() }}', lower(trim({{ expression }}))), 256)
     end
 {%- endmacro %}

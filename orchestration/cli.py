@@ -9,8 +9,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .settings import Settings, apply_to_environment, get_settings
+
+if TYPE_CHECKING:
+    from dagster import ExecuteInProcessResult
 
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
@@ -56,7 +60,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     _print(
         f"Generated {result.rows:,} raw rows in {len(result.files)} {args.format} files under {out} "
-        f"in {elapsed:.1f}s ({result.rows / max(elapsed, 1e-9):,.0f} rows/s); manifest: {out / '_manifest.json'}"
+        f"in {elapsed:.1f}s ({result.rows / max(elapsed, 1e-9):,.0f} rows/s); "
+        f"manifest: {out / '_manifest.json'}"
     )
     return 0
 
@@ -79,8 +84,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_job(full_refresh: bool = False) -> bool:
-    """Execute the Dagster job in-process (ingestion + dbt build); True when it succeeded."""
+def run_job(full_refresh: bool = False) -> ExecuteInProcessResult:
+    """Execute the Dagster job in-process (ingestion + dbt build, tests as asset checks)."""
     settings = get_settings()
     apply_to_environment(settings)
     ensure_dagster_home(settings)
@@ -95,13 +100,12 @@ def run_job(full_refresh: bool = False) -> bool:
     job = defs.resolve_job_def(MICROCONV_JOB_NAME)
     run_config = {"ops": {"microconv_dbt_assets": {"config": {"full_refresh": full_refresh}}}}
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
-    return result.success
+        return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    ok = run_job(full_refresh=args.full_refresh)
+    ok = run_job(full_refresh=args.full_refresh).success
     _print(f"Dagster job {'succeeded' if ok else 'FAILED'}; warehouse: {settings.duckdb_path}")
     return 0 if ok else 1
 
@@ -120,12 +124,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings.duckdb_path.unlink()
         shutil.rmtree(settings.landing_dir / "_rejected", ignore_errors=True)
     generate_args = argparse.Namespace(
-        events=args.events, days=args.days, seed=args.seed, out=str(settings.landing_dir), format="parquet",
-        gzip=False, start_date=args.start_date, dirty_share=0.02, late_share=0.03, overwrite=True, verbose=True,
+        events=args.events,
+        days=args.days,
+        seed=args.seed,
+        out=str(settings.landing_dir),
+        format="parquet",
+        gzip=False,
+        start_date=args.start_date,
+        dirty_share=0.02,
+        late_share=0.03,
+        overwrite=True,
+        verbose=True,
     )
     if cmd_generate(generate_args) != 0:
         return 1
-    if not run_job(full_refresh=True):
+    if not run_job(full_refresh=True).success:
         _print("The Dagster job failed; see the log above.")
         return 1
     from .summary import warehouse_summary
@@ -172,8 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=60)
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--start-date", default="2026-01-01")
-    demo.add_argument("--fresh", action=argparse.BooleanOptionalAction, default=True,
-                      help="start from an empty warehouse (default)")
+    demo.add_argument(
+        "--fresh",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start from an empty warehouse (default)",
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -47,9 +47,7 @@ def get_settings() -> Settings:
     project_dir = _path_from_env("MICROCONV_PROJECT_DIR", PACKAGE_DIR.parent)
     return Settings(
         project_dir=project_dir,
-        duckdb_path=_path_from_env(
-            "MICROCONV_DUCKDB_PATH", project_dir / "warehouse" / "microconv.duckdb"
-        ),
+        duckdb_path=_path_from_env("MICROCONV_DUCKDB_PATH", project_dir / "warehouse" / "microconv.duckdb"),
         landing_dir=_path_from_env("MICROCONV_LANDING_DIR", project_dir / "data" / "landing" / "events"),
         publish_dir=_path_from_env("MICROCONV_PUBLISH_DIR", project_dir / "warehouse" / "publish"),
         dbt_target=os.environ.get("MICROCONV_DBT_TARGET", "dev"),

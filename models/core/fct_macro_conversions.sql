@@ -25,10 +25,10 @@ matched as (
         events.session_key,
         events.event_at as converted_at,
         definitions.macro_conversion,
-        {{ microconv.safe_to_double(microconv.json_value('events.properties', 'definitions.value_property')) }} as revenue,
-        {{ microconv.json_value('events.properties', 'definitions.currency_property') }} as currency,
-        {{ microconv.json_value('events.properties', 'definitions.dedupe_property') }} as dedupe_value,
-        {{ microconv.json_key('events.properties', 'order_id') }} as order_id
+        {{ safe_to_double(json_value('events.properties', 'definitions.value_property')) }} as revenue,
+        {{ json_value('events.properties', 'definitions.currency_property') }} as currency,
+        {{ json_value('events.properties', 'definitions.dedupe_property') }} as dedupe_value,
+        {{ json_key('events.properties', 'order_id') }} as order_id
     from events
     inner join definitions
         on events.event_name = definitions.event_name

@@ -39,15 +39,15 @@ matched as (
     where
         (
             definitions.property is null
-            or {{ microconv.compare_property(
-                microconv.safe_to_double(microconv.json_value('events.properties', 'definitions.property')),
+            or {{ compare_property(
+                safe_to_double(json_value('events.properties', 'definitions.property')),
                 'definitions.operator',
                 'definitions.threshold'
             ) }}
         )
         and (
             definitions.page_path_pattern is null
-            or {{ microconv.regex_match('coalesce(events.page_path, \'\')', 'definitions.page_path_pattern') }}
+            or {{ regex_match('coalesce(events.page_path, \'\')', 'definitions.page_path_pattern') }}
         )
 ),
 

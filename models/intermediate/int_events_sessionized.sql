@@ -22,7 +22,7 @@ keyed as (
         coalesce(events.anonymous_id, 'user:' || events.user_id) as device_id,
         coalesce(
             users_stitched.user_key,
-            {{ microconv.user_key('events.user_id', 'events.anonymous_id') }}
+            {{ user_key('events.user_id', 'events.anonymous_id') }}
         ) as user_key
     from events
     left join users_stitched
@@ -109,7 +109,7 @@ final as (
         ip_address_hash,
         email_hash,
         properties,
-        value,
+        property_value,
         experiment_id,
         experiment_variant,
         loaded_at,

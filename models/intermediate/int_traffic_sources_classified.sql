@@ -37,9 +37,9 @@ matches as (
         ) as match_rank
     from traffic_sources
     inner join rules
-        on (rules.source_pattern is null or {{ microconv.regex_match('traffic_sources.source_value', 'rules.source_pattern') }})
-        and (rules.medium_pattern is null or {{ microconv.regex_match('traffic_sources.medium_value', 'rules.medium_pattern') }})
-        and (rules.referrer_pattern is null or {{ microconv.regex_match('traffic_sources.referrer_value', 'rules.referrer_pattern') }})
+        on (rules.source_pattern is null or {{ regex_match('traffic_sources.source_value', 'rules.source_pattern') }})
+        and (rules.medium_pattern is null or {{ regex_match('traffic_sources.medium_value', 'rules.medium_pattern') }})
+        and (rules.referrer_pattern is null or {{ regex_match('traffic_sources.referrer_value', 'rules.referrer_pattern') }})
 ),
 
 final as (

@@ -46,7 +46,7 @@ final as (
     select
         anonymous_ids.anonymous_id,
         first_identifications.user_id,
-        {{ microconv.user_key('first_identifications.user_id', 'anonymous_ids.anonymous_id') }} as user_key,
+        {{ user_key('first_identifications.user_id', 'anonymous_ids.anonymous_id') }} as user_key,
         first_identifications.user_id is not null as is_identified,
         anonymous_ids.user_id_count,
         anonymous_ids.first_seen_at

@@ -1,25 +1,14 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
 # No `from __future__ import annotations` here: Dagster reads the Config annotations at runtime.
-import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ..dbt_cli import dbt_build_args, layer_group
 from ..project import microconv_project
-
-LAYERS = ("staging", "intermediate", "core", "marts")
-
-
-def layer_group(resource_type: str, fqn: Sequence[str]) -> str:
-    """Dagster group of a dbt node: its top folder under models/ (staging … marts), seeds in 'config'."""
-    if resource_type == "seed":
-        return "config"
-    if len(fqn) > 1 and fqn[1] in LAYERS:
-        return fqn[1]
-    return "other"
 
 
 class MicroconvTranslator(DagsterDbtTranslator):
@@ -32,17 +21,7 @@ class DbtBuildConfig(Config):
 
     full_refresh: bool = False
     # dbt --vars, for example {"session_inactivity_minutes": "45"}.
-    vars: dict[str, str] = {}
-
-
-def dbt_build_args(full_refresh: bool = False, dbt_vars: Mapping[str, Any] | None = None) -> list[str]:
-    """Arguments of the `dbt build` that materializes the selected models, seeds and tests."""
-    args = ["build"]
-    if full_refresh:
-        args.append("--full-refresh")
-    if dbt_vars:
-        args += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
-    return args
+    vars: dict[str, str] = {}  # noqa: RUF012 - pydantic copies defaults per instance
 
 
 @dbt_assets(

@@ -103,15 +103,30 @@ CHANNELS: tuple[Channel, ...] = (
 DEVICES: tuple[tuple[str, float], ...] = (("desktop", 0.50), ("mobile", 0.42), ("tablet", 0.08))
 
 COUNTRIES: tuple[tuple[str, float], ...] = (
-    ("US", 0.34), ("GB", 0.10), ("DE", 0.10), ("FR", 0.08), ("CA", 0.06), ("IN", 0.08),
-    ("BR", 0.05), ("AU", 0.04), ("NL", 0.04), ("ES", 0.04), ("IT", 0.04), ("JP", 0.03),
+    ("US", 0.34),
+    ("GB", 0.10),
+    ("DE", 0.10),
+    ("FR", 0.08),
+    ("CA", 0.06),
+    ("IN", 0.08),
+    ("BR", 0.05),
+    ("AU", 0.04),
+    ("NL", 0.04),
+    ("ES", 0.04),
+    ("IT", 0.04),
+    ("JP", 0.03),
 )
 
+# Two desktop then two mobile user agents (the generator picks by device).
 USER_AGENTS: tuple[str, ...] = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/130.0 Mobile Safari/537.36",
 )
 
 BOT_USER_AGENTS: tuple[str, ...] = (

@@ -13,11 +13,33 @@ import numpy as np
 from . import catalog
 
 EVENT_NAMES: tuple[str, ...] = (
-    "page_view", "user_engagement", "scroll", "view_item", "add_to_cart", "remove_from_cart",
-    "begin_checkout", "add_payment_info", "purchase", "add_to_wishlist", "recommendation_click",
-    "cta_click", "newsletter_signup", "video_start", "video_progress", "video_complete",
-    "form_start", "form_submit", "sign_up", "login", "ebook_download", "webinar_signup",
-    "social_link_click", "comment", "share", "subscription", "experiment_exposure",
+    "page_view",
+    "user_engagement",
+    "scroll",
+    "view_item",
+    "add_to_cart",
+    "remove_from_cart",
+    "begin_checkout",
+    "add_payment_info",
+    "purchase",
+    "add_to_wishlist",
+    "recommendation_click",
+    "cta_click",
+    "newsletter_signup",
+    "video_start",
+    "video_progress",
+    "video_complete",
+    "form_start",
+    "form_submit",
+    "sign_up",
+    "login",
+    "ebook_download",
+    "webinar_signup",
+    "social_link_click",
+    "comment",
+    "share",
+    "subscription",
+    "experiment_exposure",
 )
 EVENT_CODE = {name: code for code, name in enumerate(EVENT_NAMES)}
 # Average events per session of this simulation, used to size the session count.
@@ -72,8 +94,18 @@ class EventArrays:
     columns: dict[str, list[np.ndarray]] = field(default_factory=dict)
     length: int = 0
 
-    INT_COLUMNS = ("session", "event_code", "page_code", "product", "cta", "form", "experiment",
-                   "variant", "order_number", "currency")
+    INT_COLUMNS = (
+        "session",
+        "event_code",
+        "page_code",
+        "product",
+        "cta",
+        "form",
+        "experiment",
+        "variant",
+        "order_number",
+        "currency",
+    )
     FLOAT_COLUMNS = ("offset", "value", "video_percent", "scroll_percent", "seconds_on_page")
 
     def add(self, event_name: str, session: np.ndarray, offset: np.ndarray, **values: np.ndarray) -> None:
@@ -92,9 +124,7 @@ class EventArrays:
                 data.get(name, np.full(size, -1, dtype=np.int64)).astype(np.int64)
             )
         for name in self.FLOAT_COLUMNS:
-            self.columns.setdefault(name, []).append(
-                data.get(name, np.full(size, np.nan)).astype(np.float64)
-            )
+            self.columns.setdefault(name, []).append(data.get(name, np.full(size, np.nan)).astype(np.float64))
         self.length += size
 
     def concat(self) -> dict[str, np.ndarray]:
@@ -148,8 +178,34 @@ def simulate_sessions(rng: np.random.Generator, visitors: Visitors, config: Gene
     visitor_count = len(visitors.device)
     per_visitor = rng.geometric(0.55, size=visitor_count)
     visitor = np.repeat(np.arange(visitor_count), per_visitor)
-    hour_weights = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.4, 0.7, 1.1, 1.5, 1.8, 2, 2, 2, 2, 1.9, 1.9,
-                             2, 2.1, 2.3, 2.6, 2.7, 2.4, 1.9, 1.4])
+    hour_weights = np.array(
+        [
+            1,
+            0.6,
+            0.4,
+            0.3,
+            0.3,
+            0.4,
+            0.7,
+            1.1,
+            1.5,
+            1.8,
+            2,
+            2,
+            2,
+            2,
+            1.9,
+            1.9,
+            2,
+            2.1,
+            2.3,
+            2.6,
+            2.7,
+            2.4,
+            1.9,
+            1.4,
+        ]
+    )
     first_start = (
         rng.integers(0, config.days, visitor_count) * DAY_SECONDS
         + _choice(rng, hour_weights, visitor_count) * 3600.0
@@ -223,23 +279,42 @@ def simulate_events(
     page_views = extra_views + 1
 
     engaged, _ = _expand(ids, rng.binomial(page_views, 0.55))
-    out.add("user_engagement", engaged, _window(rng, duration[engaged], 0.05, 1.0),
-            seconds_on_page=np.round(rng.exponential(40.0, len(engaged))))
+    out.add(
+        "user_engagement",
+        engaged,
+        _window(rng, duration[engaged], 0.05, 1.0),
+        seconds_on_page=np.round(rng.exponential(40.0, len(engaged))),
+    )
     scrolled, _ = _expand(ids, rng.binomial(page_views, 0.6))
-    out.add("scroll", scrolled, _window(rng, duration[scrolled], 0.05, 1.0),
-            scroll_percent=np.array([25.0, 50.0, 75.0, 90.0])[_choice(rng, (0.35, 0.3, 0.2, 0.15), len(scrolled))])
+    out.add(
+        "scroll",
+        scrolled,
+        _window(rng, duration[scrolled], 0.05, 1.0),
+        scroll_percent=np.array([25.0, 50.0, 75.0, 90.0])[
+            _choice(rng, (0.35, 0.3, 0.2, 0.15), len(scrolled))
+        ],
+    )
 
     # The e-commerce funnel.
     variant_effect = np.array(catalog.EXPERIMENTS[0][2])[visitors.variants[sessions.visitor, 0]]
     has_view = pick(0.42 * np.sqrt(m))
     viewed, _ = _expand(ids[has_view], 1 + rng.poisson(1.0, int(has_view.sum())))
-    out.add("view_item", viewed, _window(rng, duration[viewed], 0.05, 0.5),
-            product=rng.integers(0, catalog.PRODUCT_COUNT, len(viewed)))
+    out.add(
+        "view_item",
+        viewed,
+        _window(rng, duration[viewed], 0.05, 0.5),
+        product=rng.integers(0, catalog.PRODUCT_COUNT, len(viewed)),
+    )
     has_cart = pick(0.16 * m * variant_effect, has_view)
     carted, _ = _expand(ids[has_cart], 1 + rng.poisson(0.3, int(has_cart.sum())))
-    out.add("add_to_cart", carted, _window(rng, duration[carted], 0.5, 0.65),
-            product=rng.integers(0, catalog.PRODUCT_COUNT, len(carted)),
-            value=np.round(rng.lognormal(np.log(35.0), 0.5, len(carted)), 2), currency=np.zeros(len(carted)))
+    out.add(
+        "add_to_cart",
+        carted,
+        _window(rng, duration[carted], 0.5, 0.65),
+        product=rng.integers(0, catalog.PRODUCT_COUNT, len(carted)),
+        value=np.round(rng.lognormal(np.log(35.0), 0.5, len(carted)), 2),
+        currency=np.zeros(len(carted)),
+    )
     removed = ids[pick(0.15, has_cart)]
     out.add("remove_from_cart", removed, _window(rng, duration[removed], 0.65, 0.7))
     has_checkout = pick(0.5 * m**0.3, has_cart)
@@ -248,10 +323,14 @@ def simulate_events(
     out.add("add_payment_info", ids[has_payment], _window(rng, duration[has_payment], 0.8, 0.9))
     has_purchase = pick(0.8, has_payment)
     bought = ids[has_purchase]
-    out.add("purchase", bought, _window(rng, duration[bought], 0.92, 1.0),
-            value=np.round(rng.lognormal(np.log(70.0), 0.5, len(bought)), 2),
-            currency=_choice(rng, (0.7, 0.2, 0.1), len(bought)),
-            order_number=np.arange(len(bought)))
+    out.add(
+        "purchase",
+        bought,
+        _window(rng, duration[bought], 0.92, 1.0),
+        value=np.round(rng.lognormal(np.log(70.0), 0.5, len(bought)), 2),
+        currency=_choice(rng, (0.7, 0.2, 0.1), len(bought)),
+        order_number=np.arange(len(bought)),
+    )
 
     for name, probability, among in (
         ("add_to_wishlist", 0.06, has_view),
@@ -269,8 +348,12 @@ def simulate_events(
     anomaly = np.where(session_day == config.anomaly_day, config.anomaly_factor, 1.0)
     cta_probability = 0.12 * np.sqrt(m) * (anomaly if config.anomaly_event == "cta_click" else 1.0)
     clicked = ids[pick(cta_probability)]
-    out.add("cta_click", clicked, _window(rng, duration[clicked], 0.05, 1.0),
-            cta=rng.integers(0, len(catalog.CTA_IDS), len(clicked)))
+    out.add(
+        "cta_click",
+        clicked,
+        _window(rng, duration[clicked], 0.05, 1.0),
+        cta=rng.integers(0, len(catalog.CTA_IDS), len(clicked)),
+    )
     newsletter = ids[pick(0.02 * np.sqrt(m))]
     out.add("newsletter_signup", newsletter, _window(rng, duration[newsletter], 0.2, 1.0))
 
@@ -282,12 +365,19 @@ def simulate_events(
     out.add("video_start", video_sessions, video_start[video_sessions])
     progressed, step = _expand(ids[level >= 1], np.minimum(level[level >= 1], 3))
     percent = np.array([25.0, 50.0, 75.0])[step]
-    out.add("video_progress", progressed,
-            video_start[progressed] + (duration[progressed] - video_start[progressed]) * percent / 110.0,
-            video_percent=percent)
+    out.add(
+        "video_progress",
+        progressed,
+        video_start[progressed] + (duration[progressed] - video_start[progressed]) * percent / 110.0,
+        video_percent=percent,
+    )
     completed = ids[level == 4]
-    out.add("video_complete", completed, video_start[completed] + (duration[completed] - video_start[completed]) * 0.95,
-            video_percent=np.full(len(completed), 100.0))
+    out.add(
+        "video_complete",
+        completed,
+        video_start[completed] + (duration[completed] - video_start[completed]) * 0.95,
+        video_percent=np.full(len(completed), 100.0),
+    )
 
     has_form = pick(0.05 * np.sqrt(m))
     form = rng.integers(0, len(catalog.FORM_IDS), n)
@@ -296,25 +386,41 @@ def simulate_events(
     out.add("form_submit", ids[submitted], _window(rng, duration[submitted], 0.6, 0.9), form=form[submitted])
 
     subscribed = ids[pick(0.003 * m)]
-    out.add("subscription", subscribed, _window(rng, duration[subscribed], 0.5, 1.0),
-            value=rng.choice([9.99, 19.99], len(subscribed)), currency=np.zeros(len(subscribed)))
+    out.add(
+        "subscription",
+        subscribed,
+        _window(rng, duration[subscribed], 0.5, 1.0),
+        value=rng.choice([9.99, 19.99], len(subscribed)),
+        currency=np.zeros(len(subscribed)),
+    )
 
     # Experiments are shown on the visitor's first session.
     first = ids[sessions.is_first]
-    for index, (_, variants, _) in enumerate(catalog.EXPERIMENTS):
-        out.add("experiment_exposure", first, np.minimum(1.0, duration[first]),
-                experiment=np.full(len(first), index), variant=visitors.variants[sessions.visitor[first], index])
+    for index in range(len(catalog.EXPERIMENTS)):
+        out.add(
+            "experiment_exposure",
+            first,
+            np.minimum(1.0, duration[first]),
+            experiment=np.full(len(first), index),
+            variant=visitors.variants[sessions.visitor[first], index],
+        )
 
     # Identity: sign-ups (more likely right before a purchase), then logins in later sessions.
     signed_up = pick(0.025 * np.sqrt(m)) | pick(0.35, has_purchase)
-    signup_offset = np.where(has_purchase, _window(rng, duration, 0.86, 0.9), _window(rng, duration, 0.3, 0.9))
+    signup_offset = np.where(
+        has_purchase, _window(rng, duration, 0.86, 0.9), _window(rng, duration, 0.3, 0.9)
+    )
     out.add("sign_up", ids[signed_up], signup_offset[signed_up])
     signup_time = np.full(len(visitors.device), np.inf)
-    np.minimum.at(signup_time, sessions.visitor[signed_up], sessions.start[signed_up] + signup_offset[signed_up])
+    np.minimum.at(
+        signup_time, sessions.visitor[signed_up], sessions.start[signed_up] + signup_offset[signed_up]
+    )
     returning_member = sessions.start > signup_time[sessions.visitor]
     logged_in = ids[pick(0.35, returning_member)]
     out.add("login", logged_in, _window(rng, duration[logged_in], 0.0, 0.05))
-    sessions.second_device[:] = returning_member & visitors.has_second_device[sessions.visitor] & (uniform(n) < 0.5)
+    sessions.second_device[:] = (
+        returning_member & visitors.has_second_device[sessions.visitor] & (uniform(n) < 0.5)
+    )
     return out.concat(), signup_time
 
 

@@ -54,19 +54,23 @@ def _lookup(con: duckdb.DuckDBPyConnection, name: str, values: list) -> None:
     con.register(name, pa.table(arrays))
 
 
-def _assign_dirty(rng: np.random.Generator, events: dict[str, np.ndarray], clean_candidates: np.ndarray,
-                  config: GeneratorConfig) -> np.ndarray:
+def _assign_dirty(
+    rng: np.random.Generator,
+    events: dict[str, np.ndarray],
+    clean_candidates: np.ndarray,
+    config: GeneratorConfig,
+) -> np.ndarray:
     """A dirty-kind code per event (0 = untouched); negative revenue only on purchases."""
     kinds = np.zeros(len(events["session"]), dtype=np.int64)
-    total_dirty = int(round(config.dirty_share * len(kinds)))
+    total_dirty = round(config.dirty_share * len(kinds))
     candidates = rng.permutation(np.flatnonzero(clean_candidates))
-    purchases = set(np.flatnonzero(events["event_code"] == EVENT_CODE["purchase"]).tolist())
+    is_purchase = events["event_code"] == EVENT_CODE["purchase"]
     cursor = 0
     for name, share, _ in DIRTY_KINDS:
-        wanted = int(round(total_dirty * share))
+        wanted = round(total_dirty * share)
         if name == "negative_revenue":
-            pool = [index for index in candidates[cursor:].tolist() if index in purchases]
-            chosen = np.array(pool[: min(wanted, max(1, len(pool) // 10))], dtype=np.int64)
+            pool = candidates[cursor:][is_purchase[candidates[cursor:]]]
+            chosen = pool[: min(wanted, max(1, len(pool) // 10))]
             kinds[chosen] = DIRTY_CODE[name]
             continue
         chosen = candidates[cursor : cursor + wanted]
@@ -80,54 +84,87 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> tuple[duckdb.Duck
     started = time.perf_counter()
     visitors, sessions, events, signup_time = simulate(config)
     rng = np.random.default_rng(config.seed + 1)
-    progress(f"simulated {len(events['session']):,} events in {len(sessions.visitor):,} sessions "
-             f"({time.perf_counter() - started:.1f}s)")
+    progress(
+        f"simulated {len(events['session']):,} events in {len(sessions.visitor):,} sessions "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
 
     session = events["session"]
     visitor = sessions.visitor[session]
     seconds = sessions.start[session] + events["offset"]
-    start_epoch = datetime(config.start_date.year, config.start_date.month, config.start_date.day,
-                           tzinfo=UTC).timestamp()
+    start_epoch = datetime(
+        config.start_date.year, config.start_date.month, config.start_date.day, tzinfo=UTC
+    ).timestamp()
     event_ms = np.round((start_epoch + seconds) * 1000.0).astype(np.int64)
     is_late = rng.random(len(session)) < config.late_share
-    delay_ms = (1000.0 + rng.exponential(300_000.0, len(session))
-                + is_late * rng.uniform(1.0, 4.0, len(session)) * 86_400_000.0)
+    delay_ms = (
+        1000.0
+        + rng.exponential(300_000.0, len(session))
+        + is_late * rng.uniform(1.0, 4.0, len(session)) * 86_400_000.0
+    )
     is_bot = visitors.is_bot[visitor]
     dirty = _assign_dirty(rng, events, ~is_bot, config)
     is_landing = (events["event_code"] == EVENT_CODE["page_view"]) & (events["offset"] == 0.0)
 
-    table = pa.table({
-        "row_number": np.arange(len(session), dtype=np.int64),
-        "session": session,
-        "visitor": visitor,
-        "event_code": events["event_code"],
-        "event_ms": event_ms,
-        "loaded_ms": event_ms + delay_ms.astype(np.int64),
-        "has_user": seconds >= signup_time[visitor],
-        "second_device": sessions.second_device[session],
-        "is_landing": is_landing,
-        "is_late": is_late,
-        "option": sessions.option[session],
-        "device": visitors.device[visitor],
-        "country": visitors.country[visitor],
-        "user_agent": np.where(is_bot, visitor % len(catalog.BOT_USER_AGENTS), visitors.user_agent[visitor]),
-        "is_bot": is_bot,
-        "dirty": dirty,
-        **{name: events[name] for name in ("page_code", "product", "cta", "form", "experiment", "variant",
-                                           "order_number", "currency")},
-        # NaN marks an absent property; Arrow nulls make it SQL null.
-        **{name: pa.array(events[name], from_pandas=True)
-           for name in ("value", "video_percent", "scroll_percent", "seconds_on_page")},
-    })
+    table = pa.table(
+        {
+            "row_number": np.arange(len(session), dtype=np.int64),
+            "session": session,
+            "visitor": visitor,
+            "event_code": events["event_code"],
+            "event_ms": event_ms,
+            "loaded_ms": event_ms + delay_ms.astype(np.int64),
+            "has_user": seconds >= signup_time[visitor],
+            "second_device": sessions.second_device[session],
+            "is_landing": is_landing,
+            "is_late": is_late,
+            "option": sessions.option[session],
+            "device": visitors.device[visitor],
+            "country": visitors.country[visitor],
+            "user_agent": np.where(
+                is_bot, visitor % len(catalog.BOT_USER_AGENTS), visitors.user_agent[visitor]
+            ),
+            "is_bot": is_bot,
+            "dirty": dirty,
+            **{
+                name: events[name]
+                for name in (
+                    "page_code",
+                    "product",
+                    "cta",
+                    "form",
+                    "experiment",
+                    "variant",
+                    "order_number",
+                    "currency",
+                )
+            },
+            # NaN marks an absent property; Arrow nulls make it SQL null.
+            **{
+                name: pa.array(events[name], from_pandas=True)
+                for name in ("value", "video_percent", "scroll_percent", "seconds_on_page")
+            },
+        }
+    )
     con = duckdb.connect()
     con.execute("set timezone = 'UTC'")
     con.register("simulated", table)
     _lookup(con, "event_names", list(EVENT_NAMES))
     _lookup(con, "pages", [path for path, _ in catalog.CONTENT_PAGES])
-    _lookup(con, "options", [
-        (catalog.CHANNELS[channel].name, option.utm_source, option.utm_medium, option.utm_campaign, option.referrer)
-        for channel, option in traffic_options()
-    ])
+    _lookup(
+        con,
+        "options",
+        [
+            (
+                catalog.CHANNELS[channel].name,
+                option.utm_source,
+                option.utm_medium,
+                option.utm_campaign,
+                option.referrer,
+            )
+            for channel, option in traffic_options()
+        ],
+    )
     _lookup(con, "devices", [name for name, _ in catalog.DEVICES])
     _lookup(con, "countries", [code for code, _ in catalog.COUNTRIES])
     _lookup(con, "user_agents", list(catalog.USER_AGENTS))
@@ -136,20 +173,25 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> tuple[duckdb.Duck
     _lookup(con, "forms", list(catalog.FORM_IDS))
     _lookup(con, "currencies", list(catalog.CURRENCIES))
     _lookup(con, "experiments", [experiment for experiment, _, _ in catalog.EXPERIMENTS])
-    _lookup(con, "variants", [(experiment, variant) for experiment, variants, _ in catalog.EXPERIMENTS
-                              for variant in variants])
+    _lookup(
+        con,
+        "variants",
+        [(experiment, variant) for experiment, variants, _ in catalog.EXPERIMENTS for variant in variants],
+    )
     variant_offsets = np.cumsum([0] + [len(variants) for _, variants, _ in catalog.EXPERIMENTS])
-    con.execute(f"create table variant_offsets as select unnest({variant_offsets.tolist()}) as start_code, "
-                "generate_subscripts([" + ",".join(["0"] * len(variant_offsets)) + "], 1) - 1 as experiment")
+    con.execute(
+        f"create table variant_offsets as select unnest({variant_offsets.tolist()}) as start_code, "
+        "generate_subscripts([" + ",".join(["0"] * len(variant_offsets)) + "], 1) - 1 as experiment"
+    )
     con.execute(_ROWS_SQL.format(seed=config.seed, site=catalog.SITE_HOST, codes=DIRTY_CODE))
     counts = dict(con.execute("select dirty, count(*) from base_rows group by dirty").fetchall())
     manifest = {
         "config": {**asdict(config), "start_date": config.start_date.isoformat()},
         "generated_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": con.execute("select count(*) from landing_rows").fetchone()[0],
-        "simulated_events": int(len(session)),
-        "sessions": int(len(sessions.visitor)),
-        "visitors": int(len(visitors.device)),
+        "simulated_events": len(session),
+        "sessions": len(sessions.visitor),
+        "visitors": len(visitors.device),
         "bot_rows": int(is_bot.sum()),
         "late_rows": int(con.execute("select count(*) from landing_rows where is_late").fetchone()[0]),
         "dirty_source_rows": {name: int(counts.get(code, 0)) for name, code in DIRTY_CODE.items()},
@@ -157,16 +199,20 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> tuple[duckdb.Duck
             **{reason: int(counts.get(DIRTY_CODE[name], 0)) for name, _, reason in DIRTY_KINDS if reason},
             "bot_user_agent": int(is_bot.sum()),
         },
-        "expected_duplicates": int(counts.get(DIRTY_CODE["resent_duplicate"], 0)
-                                   + counts.get(DIRTY_CODE["exact_duplicate"], 0)),
+        "expected_duplicates": int(
+            counts.get(DIRTY_CODE["resent_duplicate"], 0) + counts.get(DIRTY_CODE["exact_duplicate"], 0)
+        ),
         "anomaly": {
             "event_name": config.anomaly_event,
-            "date": (np.datetime64(config.start_date.isoformat()) + np.timedelta64(config.anomaly_day, "D")).item()
+            "date": (np.datetime64(config.start_date.isoformat()) + np.timedelta64(config.anomaly_day, "D"))
+            .item()
             .isoformat(),
             "factor": config.anomaly_factor,
         },
-        "experiment_effect": {experiment: dict(zip(variants, effects, strict=True))
-                              for experiment, variants, effects in catalog.EXPERIMENTS},
+        "experiment_effect": {
+            experiment: dict(zip(variants, effects, strict=True))
+            for experiment, variants, effects in catalog.EXPERIMENTS
+        },
     }
     progress(f"assembled {manifest['rows']:,} raw rows ({time.perf_counter() - started:.1f}s)")
     return con, manifest
@@ -205,9 +251,13 @@ select
     simulated_rows.loaded_ms,
     case when simulated_rows.second_device then 'b' else 'a' end
         || lpad(cast(simulated_rows.visitor as varchar), 9, '0') as anonymous_id,
-    case when simulated_rows.has_user then 'u' || lpad(cast(simulated_rows.visitor as varchar), 9, '0') end as user_id,
+    case
+        when simulated_rows.has_user then 'u' || lpad(cast(simulated_rows.visitor as varchar), 9, '0')
+    end as user_id,
     cast(null as varchar) as session_id,
-    case when simulated_rows.page_path is not null then 'https://{site}' || simulated_rows.page_path end as page_url,
+    case
+        when simulated_rows.page_path is not null then 'https://{site}' || simulated_rows.page_path
+    end as page_url,
     simulated_rows.page_path,
     case when simulated_rows.is_landing then simulated_rows.referrer end as page_referrer,
     case when simulated_rows.is_landing then simulated_rows.utm_source end as utm_source,
@@ -307,8 +357,12 @@ def write_landing_files(
     if file_format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {file_format!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    dates = [row[0] for row in con.execute("select distinct loaded_date from landing_rows order by 1").fetchall()]
-    options = {"parquet": "format parquet", "csv": "format csv, header true", "jsonl": "format json"}[file_format]
+    dates = [
+        row[0] for row in con.execute("select distinct loaded_date from landing_rows order by 1").fetchall()
+    ]
+    options = {"parquet": "format parquet", "csv": "format csv, header true", "jsonl": "format json"}[
+        file_format
+    ]
     suffix = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}[file_format]
     if compress and file_format != "parquet":
         options += ", compression gzip"
@@ -317,7 +371,8 @@ def write_landing_files(
     for index, day in enumerate(dates, start=1):
         path = out_dir / f"events_{day.isoformat()}{suffix}"
         con.execute(
-            f"copy (select {CONTRACT_SELECT} from landing_rows where loaded_date = ? order by loaded_ms, row_number) "
+            f"copy (select {CONTRACT_SELECT} from landing_rows where loaded_date = ? "
+            "order by loaded_ms, row_number) "
             f"to '{path}' ({options})",
             [day],
         )

@@ -15,9 +15,16 @@ quarantined_events as (
     select * from {{ ref('quarantined_events') }}
 ),
 
+dated_events as (
+    select
+        staged_events.*,
+        coalesce(staged_events.event_date, cast(staged_events.loaded_at as date)) as accounting_date
+    from staged_events
+),
+
 raw_counts as (
     select
-        coalesce(event_date, cast(loaded_at as date)) as event_date,
+        accounting_date as event_date,
         count(*) as raw_rows,
         sum(case when row_status = 'duplicate' then 1 else 0 end) as duplicate_rows,
         sum(
@@ -30,8 +37,8 @@ raw_counts as (
         ) as late_rows,
         min(ingested_at) as first_ingested_at,
         max(ingested_at) as last_ingested_at
-    from staged_events
-    group by 1
+    from dated_events
+    group by accounting_date
 ),
 
 clean_counts as (
@@ -45,10 +52,10 @@ clean_counts as (
 quarantine_counts as (
     select
         event_date,
-        count(*) as quarantined_rows,
-        {%- for reason in microconv.rejection_reasons() %}
-        sum(case when rejection_reason = '{{ reason }}' then 1 else 0 end) as quarantined_{{ reason }}{{ ',' if not loop.last }}
+        {%- for reason in rejection_reasons() %}
+        sum(case when rejection_reason = '{{ reason }}' then 1 else 0 end) as quarantined_{{ reason }},  -- noqa: LT02
         {%- endfor %}
+        count(*) as quarantined_rows
     from quarantined_events
     group by event_date
 ),
@@ -61,12 +68,15 @@ final as (
         coalesce(quarantine_counts.quarantined_rows, 0) as quarantined_rows,
         raw_counts.duplicate_rows,
         raw_counts.late_rows,
-        {%- for reason in microconv.rejection_reasons() %}
-        coalesce(quarantine_counts.quarantined_{{ reason }}, 0) as quarantined_{{ reason }},
+        {%- for reason in rejection_reasons() %}
+        coalesce(quarantine_counts.quarantined_{{ reason }}, 0) as quarantined_{{ reason }},  -- noqa: LT02
         {%- endfor %}
-        raw_counts.raw_rows = coalesce(clean_counts.clean_rows, 0)
-        + coalesce(quarantine_counts.quarantined_rows, 0)
-        + raw_counts.duplicate_rows as is_balanced,
+        (
+            raw_counts.raw_rows
+            = coalesce(clean_counts.clean_rows, 0)
+            + coalesce(quarantine_counts.quarantined_rows, 0)
+            + raw_counts.duplicate_rows
+        ) as is_balanced,
         raw_counts.first_ingested_at,
         raw_counts.last_ingested_at
     from raw_counts

@@ -43,17 +43,17 @@ renamed as (
         nullif(trim(source.event_id), '') as event_id,
         lower(nullif(trim(source.event_name), '')) as event_name,
         nullif(trim(source.event_timestamp), '') as event_timestamp_raw,
-        {{ microconv.parse_utc_timestamp('nullif(trim(source.event_timestamp), \'\')') }} as event_at,
+        {{ parse_utc_timestamp('nullif(trim(source.event_timestamp), \'\')') }} as event_at,
         nullif(trim(source.anonymous_id), '') as anonymous_id,
         nullif(trim(source.user_id), '') as user_id,
         nullif(trim(source.session_id), '') as tracker_session_id,
         nullif(trim(source.page_url), '') as page_url,
         coalesce(
             nullif(trim(source.page_path), ''),
-            {{ microconv.url_path('source.page_url') }}
+            {{ url_path('source.page_url') }}
         ) as page_path,
         nullif(trim(source.page_referrer), '') as page_referrer,
-        {{ microconv.url_host('source.page_referrer') }} as referrer_host,
+        {{ url_host('source.page_referrer') }} as referrer_host,
         lower(nullif(trim(source.utm_source), '')) as utm_source,
         lower(nullif(trim(source.utm_medium), '')) as utm_medium,
         nullif(trim(source.utm_campaign), '') as utm_campaign,
@@ -62,12 +62,12 @@ renamed as (
         lower(nullif(trim(source.device_category), '')) as device_category,
         upper(nullif(trim(source.country), '')) as country,
         lower(nullif(trim(source.user_agent), '')) as user_agent_normalized,
-        {{ microconv.hash_pii('source.user_agent') }} as user_agent_hash,
-        {{ microconv.hash_pii('source.ip_address') }} as ip_address_hash,
-        {{ microconv.hash_pii('source.email') }} as email_hash,
+        {{ hash_pii('source.user_agent') }} as user_agent_hash,
+        {{ hash_pii('source.ip_address') }} as ip_address_hash,
+        {{ hash_pii('source.email') }} as email_hash,
         nullif(trim(source.properties), '') as properties,
         coalesce(
-            {{ microconv.parse_utc_timestamp('nullif(trim(source.loaded_at), \'\')') }},
+            {{ parse_utc_timestamp('nullif(trim(source.loaded_at), \'\')') }},
             source._ingested_at
         ) as loaded_at,
         source._source_file as source_file,
@@ -79,7 +79,7 @@ renamed as (
 with_properties as (
     select
         renamed.*,
-        {{ microconv.is_json_object('renamed.properties') }} as has_valid_properties
+        {{ is_json_object('renamed.properties') }} as has_valid_properties
     from renamed
 ),
 
@@ -88,15 +88,15 @@ parsed as (
         with_properties.*,
         case
             when with_properties.has_valid_properties
-                then {{ microconv.safe_to_double(microconv.json_key('with_properties.properties', 'value')) }}
-        end as value,
+                then {{ safe_to_double(json_key('with_properties.properties', 'value')) }}
+        end as property_value,
         case
             when with_properties.has_valid_properties
-                then {{ microconv.json_key('with_properties.properties', 'experiment_id') }}
+                then {{ json_key('with_properties.properties', 'experiment_id') }}
         end as experiment_id,
         case
             when with_properties.has_valid_properties
-                then {{ microconv.json_key('with_properties.properties', 'variant') }}
+                then {{ json_key('with_properties.properties', 'variant') }}
         end as experiment_variant
     from with_properties
 ),
@@ -114,8 +114,8 @@ validated as (
                 then 'future_timestamp'
             when parsed.properties is not null and not parsed.has_valid_properties then 'malformed_properties'
             when known_event_names.event_name is null then 'unknown_event_name'
-            when parsed.value < 0 then 'negative_revenue'
-            when {{ microconv.regex_match('coalesce(parsed.user_agent_normalized, \'\')', 'bot_regex.pattern') }}
+            when parsed.property_value < 0 then 'negative_revenue'
+            when {{ regex_match('coalesce(parsed.user_agent_normalized, \'\')', 'bot_regex.pattern') }}
                 then 'bot_user_agent'
         end as rejection_reason
     from parsed
@@ -127,13 +127,10 @@ validated as (
 ranked as (
     select
         validated.*,
-        case
-            when validated.rejection_reason is null
-                then row_number() over (
-                    partition by validated.rejection_reason is null, validated.event_id
-                    order by validated.loaded_at, validated.ingested_at, validated.raw_row_key
-                )
-        end as event_id_rank
+        row_number() over (
+            partition by validated.rejection_reason is null, validated.event_id
+            order by validated.loaded_at, validated.ingested_at, validated.raw_row_key
+        ) as event_id_rank
     from validated
 ),
 
@@ -164,7 +161,7 @@ final as (
         email_hash,
         properties,
         has_valid_properties,
-        value,
+        property_value,
         experiment_id,
         experiment_variant,
         loaded_at,

@@ -1,0 +1,42 @@
+# Microconv: `make demo` builds a demo warehouse, `make test` runs every check.
+# Only Python 3.11 is needed; everything else is installed into .venv from constraints.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: install demo test lint pytest dagster docs clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip==26.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/microconv demo
+
+test: install lint pytest
+
+lint: install
+	$(BIN)/ruff check orchestration tests bench
+	$(BIN)/ruff format --check orchestration tests bench
+	$(BIN)/sqlfluff lint models macros data-tests
+
+pytest: install
+	$(BIN)/pytest
+
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)
+	printf 'telemetry:\n  enabled: false\n' > $@
+
+dagster: install $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev
+
+clean:
+	rm -rf target logs .pytest_cache .ruff_cache

@@ -1,0 +1,146 @@
+"""End to end: generated dirty data -> Dagster job in-process (ingestion + dbt build + every dbt test)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.generator import GeneratorConfig, generate
+
+pytestmark = pytest.mark.e2e
+
+CONFIG = GeneratorConfig(events=40_000, days=10, seed=11, dirty_share=0.03)
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("e2e")
+    landing = root / "landing"
+    env = {
+        "MICROCONV_DUCKDB_PATH": str(root / "warehouse" / "microconv.duckdb"),
+        "MICROCONV_LANDING_DIR": str(landing),
+        "MICROCONV_PUBLISH_DIR": str(root / "publish"),
+        "MICROCONV_PII_SALT": "e2e-test-salt",
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    previous = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    generation = generate(CONFIG, landing, "parquet")
+    (landing / "truncated_upload.parquet").write_bytes(b"PAR1 not really parquet")
+
+    from orchestration.cli import run_job
+
+    result = run_job(full_refresh=True)
+    yield result, generation.manifest, Path(env["MICROCONV_DUCKDB_PATH"]), landing
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture
+def warehouse(pipeline):
+    _, _, path, _ = pipeline
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
+
+
+def test_job_succeeds_with_every_dbt_test_as_a_passing_check(pipeline) -> None:
+    result, _, _, _ = pipeline
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) > 50
+    assert all(check.passed for check in checks), [c.check_name for c in checks if not c.passed]
+    materialized = {
+        key.to_user_string()
+        for key in result.get_asset_materialization_events()
+        and [event.asset_key for event in result.get_asset_materialization_events()]
+    }
+    assert {"raw/events", "core/fct_sessions", "core/dim_users", "marts/event_quality_daily"} <= materialized
+
+
+def test_core_tables_have_rows(warehouse) -> None:
+    for table in ("dim_users", "fct_sessions", "fct_micro_conversions", "fct_macro_conversions"):
+        assert warehouse.execute(f"select count(*) from core.{table}").fetchone()[0] > 0, table
+
+
+def test_each_injected_bad_row_is_quarantined_with_its_reason(pipeline, warehouse) -> None:
+    _, manifest, _, _ = pipeline
+    reasons = dict(
+        warehouse.execute(
+            "select rejection_reason, count(*) from core.quarantined_events group by 1"
+        ).fetchall()
+    )
+    assert reasons == manifest["expected_quarantine"]
+
+
+def test_accounting_balances_exactly(pipeline, warehouse) -> None:
+    _, manifest, _, _ = pipeline
+    raw_rows = warehouse.execute("select count(*) from raw.events").fetchone()[0]
+    assert raw_rows == manifest["rows"]
+    raw, clean, quarantined, duplicates, unbalanced_days = warehouse.execute(
+        """
+        select sum(raw_rows), sum(clean_rows), sum(quarantined_rows), sum(duplicate_rows),
+            count(*) filter (where not is_balanced)
+        from marts.event_quality_daily
+        """
+    ).fetchone()
+    assert raw == raw_rows
+    assert raw == clean + quarantined + duplicates
+    assert unbalanced_days == 0
+    assert duplicates == manifest["expected_duplicates"]
+    assert (
+        clean == warehouse.execute("select count(*) from intermediate.int_events_sessionized").fetchone()[0]
+    )
+    late = warehouse.execute("select sum(late_rows) from marts.event_quality_daily").fetchone()[0]
+    assert late > 0
+
+
+def test_unreadable_file_was_moved_aside(pipeline, warehouse) -> None:
+    _, _, _, landing = pipeline
+    assert (landing / "_rejected" / "truncated_upload.parquet").exists()
+    assert warehouse.execute("select count(*) from raw.rejected_files").fetchone()[0] == 1
+
+
+def test_no_raw_pii_outside_staging(warehouse) -> None:
+    raw_values = warehouse.execute(
+        """
+        select distinct value from (
+            select email as value from raw.events where email is not null
+            union all select ip_address from raw.events where ip_address is not null
+            union all select user_agent from raw.events where user_agent is not null
+        )
+        """
+    ).fetchall()
+    pii = {row[0] for row in raw_values}
+    assert any("@" in value for value in pii)
+    columns = warehouse.execute(
+        """
+        select table_schema, table_name, column_name
+        from information_schema.columns
+        where table_schema not in ('raw', 'staging', 'config') and data_type = 'VARCHAR'
+        """
+    ).fetchall()
+    # Raw values themselves, or anything shaped like an email address or an IPv4 address.
+    pattern = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|^\d{1,3}(\.\d{1,3}){3}$")
+    for schema, table, column in columns:
+        values = warehouse.execute(
+            f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null limit 100000'
+        ).fetchall()
+        leaked = [value for (value,) in values if value in pii or pattern.search(value)]
+        assert not leaked, f"{schema}.{table}.{column} holds raw PII, e.g. {leaked[:1]}"
+
+
+def test_sessionization_recovers_generated_sessions(pipeline, warehouse) -> None:
+    _, manifest, _, _ = pipeline
+    sessions = warehouse.execute("select count(*) from core.fct_sessions").fetchone()[0]
+    # Bot visitors are quarantined and a second device splits a visit; the rest match the simulation.
+    assert 0.9 * manifest["sessions"] < sessions <= 1.1 * manifest["sessions"]
+    engaged = warehouse.execute("select avg(case when is_engaged then 1.0 else 0 end) from core.fct_sessions")
+    assert 0.3 < engaged.fetchone()[0] < 0.9
