@@ -57,11 +57,7 @@ def test_job_succeeds_with_every_dbt_test_as_a_passing_check(pipeline) -> None:
     checks = result.get_asset_check_evaluations()
     assert len(checks) > 50
     assert all(check.passed for check in checks), [c.check_name for c in checks if not c.passed]
-    materialized = {
-        key.to_user_string()
-        for key in result.get_asset_materialization_events()
-        and [event.asset_key for event in result.get_asset_materialization_events()]
-    }
+    materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert {"raw/events", "core/fct_sessions", "core/dim_users", "marts/event_quality_daily"} <= materialized
 
 
