@@ -24,8 +24,8 @@ demo: install
 test: install lint pytest
 
 lint: install
-	$(BIN)/ruff check orchestration tests bench
-	$(BIN)/ruff format --check orchestration tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros data-tests
 
 pytest: install

@@ -6,6 +6,7 @@ String building, dirty-row injection and file writing run as DuckDB SQL over Arr
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -351,34 +352,40 @@ CONTRACT_SELECT = """
 
 
 def write_landing_files(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, file_format: str, compress: bool, progress: Progress
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    file_format: str,
+    compress: bool,
+    progress: Progress,
 ) -> list[Path]:
-    """One file per load date: a day's file also carries late rows for earlier event days."""
+    """One file per load date (`events_<date>.<ext>`): a day's file also carries late rows of earlier days.
+
+    DuckDB writes all days in one partitioned COPY; the partition files are then renamed.
+    """
     if file_format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {file_format!r}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    dates = [
-        row[0] for row in con.execute("select distinct loaded_date from landing_rows order by 1").fetchall()
-    ]
-    options = {"parquet": "format parquet", "csv": "format csv, header true", "jsonl": "format json"}[
-        file_format
-    ]
+    options = {"parquet": "format parquet", "csv": "format csv, header true", "jsonl": "format json"}
     suffix = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}[file_format]
+    copy_options = options[file_format]
     if compress and file_format != "parquet":
-        options += ", compression gzip"
+        copy_options += ", compression gzip"
         suffix += ".gz"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging_dir = out_dir / "_partitions"
+    shutil.rmtree(staging_dir, ignore_errors=True)
+    con.execute(
+        f"copy (select {CONTRACT_SELECT}, loaded_date from landing_rows order by loaded_ms, row_number) "
+        f"to '{staging_dir}' ({copy_options}, partition_by (loaded_date), file_extension '{suffix[1:]}')"
+    )
     files = []
-    for index, day in enumerate(dates, start=1):
-        path = out_dir / f"events_{day.isoformat()}{suffix}"
-        con.execute(
-            f"copy (select {CONTRACT_SELECT} from landing_rows where loaded_date = ? "
-            "order by loaded_ms, row_number) "
-            f"to '{path}' ({options})",
-            [day],
-        )
-        files.append(path)
-        if index % 10 == 0 or index == len(dates):
-            progress(f"wrote {index}/{len(dates)} files")
+    for partition in sorted(staging_dir.glob("loaded_date=*")):
+        day = partition.name.split("=", 1)[1]
+        (part,) = partition.iterdir()
+        target = out_dir / f"events_{day}{suffix}"
+        part.replace(target)
+        files.append(target)
+    shutil.rmtree(staging_dir)
+    progress(f"wrote {len(files)} {file_format} files")
     return files
 
 
