@@ -140,3 +140,19 @@ def test_sessionization_recovers_generated_sessions(pipeline, warehouse) -> None
     assert 0.9 * manifest["sessions"] < sessions <= 1.1 * manifest["sessions"]
     engaged = warehouse.execute("select avg(case when is_engaged then 1.0 else 0 end) from core.fct_sessions")
     assert 0.3 < engaged.fetchone()[0] < 0.9
+
+
+def test_definitions_group_assets_by_layer(pipeline) -> None:
+    from dagster import AssetKey
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups["raw/events"] == "raw"
+    assert groups["staging/stg_tracking__events"] == "staging"
+    assert groups["core/fct_sessions"] == "core"
+    assert groups["marts/event_quality_daily"] == "marts"
+    assert groups["config/micro_conversion_definitions"] == "config"
+    assert AssetKey(["raw", "events"]) in graph.get(AssetKey(["staging", "stg_tracking__events"])).parent_keys
+    assert [schedule.name for schedule in defs.schedules] == ["microconv_daily"]
