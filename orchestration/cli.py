@@ -74,7 +74,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     settings = get_settings()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.duckdb_path)) as con:
-        report = load_landing_files(con, settings.landing_dir)
+        report = load_landing_files(con, settings.landing_dir, pattern=settings.landing_glob)
     _print(
         f"Loaded {report.rows_loaded:,} rows from {len(report.loaded)} files "
         f"({len(report.skipped)} already loaded, {len(report.rejected)} rejected)."

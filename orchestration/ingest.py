@@ -111,13 +111,13 @@ def landing_format(path: Path) -> str | None:
     return "json"
 
 
-def discover_files(landing_dir: Path) -> list[Path]:
-    """Landing files under the directory, recursively; names starting with '_' or '.' are skipped."""
+def discover_files(landing_dir: Path, pattern: str = "**/*") -> list[Path]:
+    """Landing files matching the glob under the directory; names starting with '_' or '.' are skipped."""
     if not landing_dir.exists():
         return []
     files = [
         path
-        for path in landing_dir.rglob("*")
+        for path in landing_dir.glob(pattern)
         if path.is_file()
         and landing_format(path) is not None
         and not path.name.startswith(("_", "."))
@@ -216,12 +216,13 @@ def load_landing_files(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
     files: Iterable[Path] | None = None,
+    pattern: str = "**/*",
 ) -> LoadReport:
     """Load every new landing file; unreadable files are moved aside, never fatal."""
     ensure_raw_tables(con)
     con.execute("set timezone = 'UTC'")
     report = LoadReport()
-    for path in files if files is not None else discover_files(landing_dir):
+    for path in files if files is not None else discover_files(landing_dir, pattern):
         try:
             rows = load_file(con, path, landing_dir)
         except (duckdb.Error, UnicodeDecodeError, OSError) as error:

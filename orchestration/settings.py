@@ -6,6 +6,7 @@
 | MICROCONV_DUCKDB_PATH       | <project>/warehouse/microconv.duckdb      |
 | MICROCONV_LANDING_DIR       | <project>/data/landing/events             |
 | MICROCONV_PUBLISH_DIR       | <project>/warehouse/publish               |
+| MICROCONV_LANDING_GLOB      | **/* (which landing files to consider)    |
 | MICROCONV_DBT_TARGET        | dev                                       |
 | MICROCONV_PII_SALT          | a fixed demo salt (set your own)          |
 """
@@ -26,6 +27,7 @@ class Settings:
     duckdb_path: Path
     landing_dir: Path
     publish_dir: Path
+    landing_glob: str
     dbt_target: str
 
     def dbt_env(self) -> dict[str, str]:
@@ -50,6 +52,7 @@ def get_settings() -> Settings:
         duckdb_path=_path_from_env("MICROCONV_DUCKDB_PATH", project_dir / "warehouse" / "microconv.duckdb"),
         landing_dir=_path_from_env("MICROCONV_LANDING_DIR", project_dir / "data" / "landing" / "events"),
         publish_dir=_path_from_env("MICROCONV_PUBLISH_DIR", project_dir / "warehouse" / "publish"),
+        landing_glob=os.environ.get("MICROCONV_LANDING_GLOB", "**/*"),
         dbt_target=os.environ.get("MICROCONV_DBT_TARGET", "dev"),
     )
 

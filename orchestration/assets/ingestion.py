@@ -24,7 +24,7 @@ def raw_events(context: AssetExecutionContext) -> MaterializeResult:
     settings = get_settings()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.duckdb_path)) as con:
-        report = load_landing_files(con, settings.landing_dir)
+        report = load_landing_files(con, settings.landing_dir, pattern=settings.landing_glob)
         total_rows = con.execute("select count(*) from raw.events").fetchone()[0]
     for path, error in report.rejected:
         context.log.error(f"Rejected landing file {path}: {error}")

@@ -43,6 +43,8 @@ def test_discovery_skips_underscore_and_hidden(tmp_path: Path) -> None:
     (tmp_path / "day").mkdir()
     (tmp_path / "day" / "events.csv").write_text("event_id\n1\n")
     assert discover_files(tmp_path) == [tmp_path / "day" / "events.csv"]
+    (tmp_path / "day" / "other.parquet").write_bytes(b"")
+    assert discover_files(tmp_path, "day/*.parquet") == [tmp_path / "day" / "other.parquet"]
 
 
 def test_loads_every_format_with_schema_drift(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
