@@ -14,3 +14,16 @@
 {% macro spark__parse_utc_timestamp(expression) -%}
     to_utc_timestamp(try_cast({{ expression }} as timestamp), 'UTC')
 {%- endmacro %}
+
+{#- Seconds from one timestamp to another, with fractions (positive when `later` is later). -#}
+{% macro seconds_between(earlier, later) -%}
+    {{ return(adapter.dispatch('seconds_between', 'microconv')(earlier, later)) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(earlier, later) -%}
+    (epoch({{ later }}) - epoch({{ earlier }}))
+{%- endmacro %}
+
+{% macro spark__seconds_between(earlier, later) -%}
+    (cast({{ later }} as double) - cast({{ earlier }} as double))
+{%- endmacro %}

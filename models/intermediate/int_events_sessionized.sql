@@ -91,6 +91,10 @@ final as (
             partition by session_id
             order by event_at, event_id
         ) as event_number_in_session,
+        row_number() over (
+            partition by user_key
+            order by event_at, event_id
+        ) as user_event_number,
         previous_event_at,
         starts_gap_session,
         gap_session_number,

@@ -54,3 +54,7 @@ def type_timestamp():
 
 def type_boolean():
     return "boolean"
+
+
+def generate_series(upper_bound):
+    return f"select generate_series as generated_number from generate_series(1, {upper_bound})"

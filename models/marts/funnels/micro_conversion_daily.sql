@@ -1,0 +1,61 @@
+{#- One row per date × micro-conversion: occurrences, distinct users and sessions, and the share of
+    the day's sessions with the micro-conversion. Every micro-conversion of the catalogue gets a row
+    for every day with sessions, zero when it did not happen (so drops to zero stay visible). -#}
+with
+
+micro_conversions as (
+    select * from {{ ref('fct_micro_conversions') }}
+),
+
+sessions as (
+    select * from {{ ref('fct_sessions') }}
+),
+
+definitions as (
+    select
+        micro_conversion,
+        kind,
+        journey_stage
+    from {{ ref('micro_conversion_definitions') }}
+),
+
+daily_sessions as (
+    select
+        session_date as date_day,
+        count(*) as total_sessions,
+        count(distinct user_key) as total_users
+    from sessions
+    group by session_date
+),
+
+daily_micro_conversions as (
+    select
+        occurred_date as date_day,
+        micro_conversion,
+        count(*) as occurrences,
+        count(distinct user_key) as users,
+        count(distinct session_key) as sessions
+    from micro_conversions
+    group by occurred_date, micro_conversion
+),
+
+final as (
+    select
+        daily_sessions.date_day,
+        definitions.micro_conversion,
+        definitions.kind,
+        definitions.journey_stage,
+        coalesce(daily_micro_conversions.occurrences, 0) as occurrences,
+        coalesce(daily_micro_conversions.users, 0) as users,
+        coalesce(daily_micro_conversions.sessions, 0) as sessions,
+        daily_sessions.total_sessions,
+        daily_sessions.total_users,
+        1.0 * coalesce(daily_micro_conversions.sessions, 0) / daily_sessions.total_sessions as rate_per_session
+    from daily_sessions
+    cross join definitions
+    left join daily_micro_conversions
+        on daily_sessions.date_day = daily_micro_conversions.date_day
+        and definitions.micro_conversion = daily_micro_conversions.micro_conversion
+)
+
+select * from final
