@@ -5,11 +5,7 @@ with
 
 conversions as (
     select * from {{ ref('int_conversions_unioned') }}
-    where conversion_name in (
-        '{{ var("cart_micro_conversion") }}',
-        '{{ var("checkout_micro_conversion") }}',
-        '{{ var("purchase_macro_conversion") }}'
-    )
+    where conversion_name in ('{{ var("cart_micro_conversion") }}', '{{ var("checkout_micro_conversion") }}', '{{ var("purchase_macro_conversion") }}')
 ),
 
 funnel_definitions as (

@@ -89,12 +89,10 @@ user_steps as (
         funnel_definitions.step_name,
         breakdowns.furthest_step_number >= funnel_definitions.step_number as has_reached,
         case
-            when breakdowns.furthest_step_number >= funnel_definitions.step_number
-                then case funnel_definitions.step_number
-                    {%- for step in range(2, max_steps + 1) %}
-                    when {{ step }} then {{ seconds_between('breakdowns.step_' ~ (step - 1) ~ '_at', 'breakdowns.step_' ~ step ~ '_at') }}
-                    {%- endfor %}
-                end
+            {%- for step in range(2, max_steps + 1) %}
+            when funnel_definitions.step_number = {{ step }} and breakdowns.furthest_step_number >= {{ step }}
+                then {{ seconds_between('breakdowns.step_' ~ (step - 1) ~ '_at', 'breakdowns.step_' ~ step ~ '_at') }}
+            {%- endfor %}
         end as seconds_from_previous
     from breakdowns
     inner join funnel_definitions

@@ -195,9 +195,9 @@ unordered_attempts as (
         unordered_anchors.anchor_event_id,
         unordered_anchors.entry_session_key,
         {%- for step in range(1, max_steps + 1) %}
-        max(case when unordered_ranked.reached_rank = {{ step }} then unordered_ranked.reached_at end)
-            as step_{{ step }}_at{{ ',' if not loop.last }}
+        max(case when unordered_ranked.reached_rank = {{ step }} then unordered_ranked.reached_at end) as step_{{ step }}_at,
         {%- endfor %}
+        count(*) as reached_step_count
     from unordered_anchors
     inner join unordered_ranked
         on unordered_anchors.funnel = unordered_ranked.funnel
@@ -221,9 +221,7 @@ attempts as (
         conversion_window_days,
         anchor_event_id,
         entry_session_key,
-        {%- for step in range(1, max_steps + 1) %}
-        step_{{ step }}_at{{ ',' if not loop.last }}
-        {%- endfor %}
+        {% for step in range(1, max_steps + 1) %}step_{{ step }}_at{{ ', ' if not loop.last }}{% endfor %}
     from {{ prefix }}
     {%- if not loop.last %}
     union all
@@ -279,8 +277,8 @@ excluded_attempts as (
     inner join events
         on exclusion_windows.user_key = events.user_key
         and exclusion_windows.exclusion_event_name = events.event_name
-        and events.event_at > exclusion_windows.excluded_after
-        and events.event_at < exclusion_windows.excluded_before
+        and exclusion_windows.excluded_after < events.event_at
+        and exclusion_windows.excluded_before > events.event_at
 ),
 
 flagged as (
@@ -299,15 +297,15 @@ ranked as (
         flagged.*,
         row_number() over (
             partition by flagged.funnel, flagged.user_key
-            order by flagged.step_1_at, flagged.anchor_event_id
+            order by flagged.step_1_at asc, flagged.anchor_event_id asc
         ) as attempt_number,
         row_number() over (
             partition by flagged.funnel, flagged.user_key
             order by
-                case when flagged.is_excluded then 1 else 0 end,
+                case when flagged.is_excluded then 1 else 0 end asc,
                 flagged.furthest_step_number desc,
-                flagged.step_1_at,
-                flagged.anchor_event_id
+                flagged.step_1_at asc,
+                flagged.anchor_event_id asc
         ) as preference_rank
     from flagged
 ),

@@ -43,7 +43,7 @@ members as (
     from first_occurrences
     left join macro_conversions
         on first_occurrences.user_key = macro_conversions.user_key
-        and macro_conversions.converted_at >= first_occurrences.first_occurred_at
+        and first_occurrences.first_occurred_at <= macro_conversions.converted_at
     group by
         first_occurrences.user_key,
         first_occurrences.micro_conversion,
@@ -90,7 +90,7 @@ final as (
     left join members_timed
         on grid.cohort_week = members_timed.cohort_week
         and grid.micro_conversion = members_timed.micro_conversion
-        and members_timed.weeks_to_convert <= grid.weeks_since_cohort
+        and grid.weeks_since_cohort >= members_timed.weeks_to_convert
     group by
         grid.cohort_week,
         grid.micro_conversion,
