@@ -337,7 +337,6 @@ def simulate_events(
         ("recommendation_click", 0.10, has_view),
         ("ebook_download", 0.012, None),
         ("webinar_signup", 0.006, None),
-        ("social_link_click", 0.02, None),
         ("comment", 0.005, None),
         ("share", 0.012, None),
     ):
@@ -396,6 +395,10 @@ def simulate_events(
 
     # Experiments are shown on the visitor's first session.
     first = ids[sessions.is_first]
+    # A deliberately uninformative micro-conversion: one visitor in ten clicks a social link in their
+    # first session, whatever their intent, so impact scoring has a true negative to find.
+    social = first[uniform(len(first)) < 0.10]
+    out.add("social_link_click", social, _window(rng, duration[social], 0.0, 0.5))
     for index in range(len(catalog.EXPERIMENTS)):
         out.add(
             "experiment_exposure",

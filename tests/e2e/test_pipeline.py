@@ -156,3 +156,64 @@ def test_definitions_group_assets_by_layer(pipeline) -> None:
     assert groups["config/micro_conversion_definitions"] == "config"
     assert AssetKey(["raw", "events"]) in graph.get(AssetKey(["staging", "stg_tracking__events"])).parent_keys
     assert [schedule.name for schedule in defs.schedules] == ["microconv_daily"]
+
+
+def _woolf_interval(table: list[list[int]]) -> tuple[float, float, float]:
+    """Odds ratio and 95% Woolf interval, +0.5 on every cell when one is zero (independent reference)."""
+    import numpy as np
+    from scipy import stats
+
+    cells = np.array(table, dtype=float)
+    if (cells == 0).any():
+        cells = cells + 0.5
+    ratio = cells[0, 0] * cells[1, 1] / (cells[0, 1] * cells[1, 0])
+    half_width = stats.norm.ppf(0.975) * np.sqrt((1.0 / cells).sum())
+    return ratio, ratio * np.exp(-half_width), ratio * np.exp(half_width)
+
+
+def test_impact_statistics_match_scipy(warehouse) -> None:
+    from scipy import stats
+
+    rows = warehouse.execute(
+        """
+        select converted_with, users_with - converted_with, converted_without,
+            users_without - converted_without, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high,
+            p_value, test_used
+        from marts.micro_conversion_impact
+        where test_used is not null
+        """
+    ).fetchall()
+    tests_used = {row[8] for row in rows}
+    assert tests_used == {"chi_square", "fisher_exact"}, tests_used
+    for a, b, c, d, odds_ratio, ci_low, ci_high, p_value, test_used in rows:
+        table = [[a, b], [c, d]]
+        expected_ratio, expected_low, expected_high = _woolf_interval(table)
+        assert odds_ratio == pytest.approx(expected_ratio, rel=1e-9), table
+        assert ci_low == pytest.approx(expected_low, rel=1e-6), table
+        assert ci_high == pytest.approx(expected_high, rel=1e-6), table
+        if (a * b * c * d) > 0:
+            scipy_ratio = stats.contingency.odds_ratio(table, kind="sample")
+            assert odds_ratio == pytest.approx(scipy_ratio.statistic, rel=1e-9)
+            interval = scipy_ratio.confidence_interval(confidence_level=0.95)
+            assert (ci_low, ci_high) == pytest.approx((interval.low, interval.high), rel=1e-6)
+        if test_used == "fisher_exact":
+            expected_p = stats.fisher_exact(table, alternative="two-sided").pvalue
+        else:
+            expected_p = stats.chi2_contingency(table, correction=False).pvalue
+        assert p_value == pytest.approx(expected_p, rel=1e-6, abs=1e-12), (table, test_used)
+
+
+def test_impact_finds_the_predictive_micro_conversion_and_not_the_noise(warehouse) -> None:
+    rows = dict(
+        (name, (significant, lift))
+        for name, significant, lift in warehouse.execute(
+            """
+            select micro_conversion, is_significant, lift
+            from marts.micro_conversion_impact
+            where macro_conversion = 'purchase'
+            """
+        ).fetchall()
+    )
+    # add_to_cart is on the path to every purchase; social_link_click is drawn independently of intent.
+    assert rows["add_to_cart"][0] and rows["add_to_cart"][1] > 5
+    assert not rows["social_link_click"][0]

@@ -1,0 +1,159 @@
+"""Hand-computed journeys through the whole pipeline: one landing file -> Dagster job -> funnel marts.
+
+Every expected number below was worked out by hand from the events in JOURNEYS, for the three
+default funnels: `ecommerce` (ordered, 7 days), `checkout_strict` (strict, 1 day) and
+`signup_any_order` (unordered, 30 days).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+DAY = datetime(2026, 3, 2)
+
+# (user, event_name, offset from DAY 00:00) — one anonymous id per user, no other events.
+JOURNEYS: list[tuple[str, str, timedelta]] = [
+    # ecommerce: A completes; B stops after checkout; C's cart is 7 days and 1 second late;
+    # D carts before viewing; E stops after payment.
+    ("A", "view_item", timedelta(hours=10)),
+    ("A", "add_to_cart", timedelta(hours=10, minutes=1)),
+    ("A", "begin_checkout", timedelta(hours=10, minutes=2)),
+    ("A", "add_payment_info", timedelta(hours=10, minutes=3)),
+    ("A", "purchase", timedelta(hours=10, minutes=4)),
+    ("B", "view_item", timedelta(hours=10)),
+    ("B", "add_to_cart", timedelta(hours=10, minutes=2)),
+    ("B", "begin_checkout", timedelta(hours=10, minutes=10)),
+    ("C", "view_item", timedelta(hours=10)),
+    ("C", "add_to_cart", timedelta(days=7, hours=10, seconds=1)),
+    ("D", "add_to_cart", timedelta(hours=9)),
+    ("D", "view_item", timedelta(hours=10)),
+    ("E", "view_item", timedelta(hours=10)),
+    ("E", "add_to_cart", timedelta(hours=10, minutes=3)),
+    ("E", "begin_checkout", timedelta(hours=10, minutes=4)),
+    ("E", "add_payment_info", timedelta(hours=10, minutes=6)),
+    # checkout_strict: F has a page view between checkout and payment; G goes straight through.
+    ("F", "begin_checkout", timedelta(hours=10)),
+    ("F", "page_view", timedelta(hours=10, minutes=1)),
+    ("F", "add_payment_info", timedelta(hours=10, minutes=2)),
+    ("F", "purchase", timedelta(hours=10, minutes=3)),
+    ("G", "begin_checkout", timedelta(hours=10)),
+    ("G", "add_payment_info", timedelta(hours=10, minutes=1)),
+    ("G", "purchase", timedelta(hours=10, minutes=2)),
+    # signup_any_order: H does all three in reverse order; I repeats one step; J's second step is
+    # 38 days later; K does two.
+    ("H", "add_to_wishlist", timedelta(hours=10)),
+    ("H", "newsletter_signup", timedelta(hours=10, minutes=5)),
+    ("H", "sign_up", timedelta(hours=10, minutes=10)),
+    ("I", "sign_up", timedelta(hours=10)),
+    ("I", "sign_up", timedelta(hours=10, minutes=1)),
+    ("J", "newsletter_signup", timedelta(hours=10)),
+    ("J", "add_to_wishlist", timedelta(days=38, hours=10)),
+    ("K", "add_to_wishlist", timedelta(hours=10)),
+    ("K", "sign_up", timedelta(hours=10, minutes=2)),
+]
+
+# funnel -> [(users, drop_off_users, median seconds from previous, p90 seconds from previous), …]
+EXPECTED: dict[str, list[tuple[int, int, float | None, float | None]]] = {
+    "ecommerce": [
+        (5, 0, None, None),
+        (3, 2, 120.0, 168.0),  # A 60 s, B 120 s, E 180 s
+        (3, 0, 60.0, 396.0),  # A 60 s, B 480 s, E 60 s
+        (2, 1, 90.0, 114.0),  # A 60 s, E 120 s
+        (1, 1, 60.0, 60.0),  # A 60 s
+    ],
+    "checkout_strict": [
+        (5, 0, None, None),  # A, B, E (from the ecommerce journeys), F, G
+        (3, 2, 60.0, 108.0),  # A 60 s, E 120 s, G 60 s
+        (2, 1, 60.0, 60.0),  # A, G
+    ],
+    "signup_any_order": [
+        (4, 0, None, None),  # H, I, J, K
+        (2, 2, 210.0, 282.0),  # H 300 s, K 120 s
+        (1, 1, 300.0, 300.0),  # H
+    ],
+}
+
+
+def _write_journeys(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["event_id", "event_name", "event_timestamp", "anonymous_id", "properties"])
+        for number, (user, event_name, offset) in enumerate(JOURNEYS, start=1):
+            properties = (
+                {"value": 50, "currency": "EUR", "order_id": f"o{number}"} if event_name == "purchase" else {}
+            )
+            timestamp = (DAY + offset).strftime("%Y-%m-%dT%H:%M:%SZ")
+            writer.writerow([f"j{number}", event_name, timestamp, f"visitor_{user}", json.dumps(properties)])
+
+
+@pytest.fixture(scope="module")
+def journeys_warehouse(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("journeys")
+    env = {
+        "MICROCONV_DUCKDB_PATH": str(root / "warehouse.duckdb"),
+        "MICROCONV_LANDING_DIR": str(root / "landing"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    previous = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    _write_journeys(root / "landing" / "journeys.csv")
+    from orchestration.cli import run_job
+
+    result = run_job(full_refresh=True)
+    assert result.success
+    con = duckdb.connect(env["MICROCONV_DUCKDB_PATH"], read_only=True)
+    yield con
+    con.close()
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.mark.parametrize("funnel", sorted(EXPECTED))
+def test_hand_computed_funnel_steps(journeys_warehouse, funnel: str) -> None:
+    rows = journeys_warehouse.execute(
+        """
+        select users, drop_off_users, median_seconds_from_previous, p90_seconds_from_previous
+        from marts.funnel_steps
+        where funnel = ? and breakdown_dimension = 'all'
+        order by step_number
+        """,
+        [funnel],
+    ).fetchall()
+    assert len(rows) == len(EXPECTED[funnel])
+    for step, (row, expected) in enumerate(zip(rows, EXPECTED[funnel], strict=True), start=1):
+        users, drop_off, median, p90 = row
+        assert (users, drop_off) == expected[:2], (funnel, step)
+        if expected[2] is None:
+            assert median is None and p90 is None
+        else:
+            assert (median, p90) == pytest.approx(expected[2:], abs=1e-6), (funnel, step)
+
+
+def test_cart_abandonment_of_the_journeys(journeys_warehouse) -> None:
+    # Carts on 2 March: A, B, E (D carted too, at 09:00) -> 4 carts, 3 checkouts, 1 purchase.
+    # C's cart on 9 March has nothing after it.
+    rows = journeys_warehouse.execute(
+        """
+        select date_day, carts, checkouts, purchases, abandonment_rate
+        from marts.cart_abandonment_daily
+        order by date_day
+        """
+    ).fetchall()
+    assert [(str(day), carts, checkouts, purchases) for day, carts, checkouts, purchases, _ in rows] == [
+        ("2026-03-02", 4, 3, 1),
+        ("2026-03-09", 1, 0, 0),
+    ]
+    assert rows[0][4] == pytest.approx(0.75)
