@@ -37,6 +37,22 @@ bot_regex as (
     from bot_user_agent_patterns
 ),
 
+-- User agents repeat a lot: classify and hash each distinct one once, not once per row.
+user_agents as (
+    select distinct user_agent
+    from source
+    where user_agent is not null
+),
+
+user_agents_classified as (
+    select
+        user_agents.user_agent,
+        {{ hash_pii('user_agents.user_agent') }} as user_agent_hash,
+        coalesce({{ regex_match('lower(trim(user_agents.user_agent))', 'bot_regex.pattern') }}, false) as is_bot
+    from user_agents
+    cross join bot_regex
+),
+
 renamed as (
     select
         source._file_id || '-' || cast(source._source_row as {{ dbt.type_string() }}) as raw_row_key,
@@ -61,8 +77,8 @@ renamed as (
         nullif(trim(source.utm_term), '') as utm_term,
         lower(nullif(trim(source.device_category), '')) as device_category,
         upper(nullif(trim(source.country), '')) as country,
-        lower(nullif(trim(source.user_agent), '')) as user_agent_normalized,
-        {{ hash_pii('source.user_agent') }} as user_agent_hash,
+        user_agents_classified.user_agent_hash,
+        coalesce(user_agents_classified.is_bot, false) as is_bot,
         {{ hash_pii('source.ip_address') }} as ip_address_hash,
         {{ hash_pii('source.email') }} as email_hash,
         nullif(trim(source.properties), '') as properties,
@@ -74,6 +90,8 @@ renamed as (
         source._source_row as source_row,
         source._ingested_at as ingested_at
     from source
+    left join user_agents_classified
+        on source.user_agent = user_agents_classified.user_agent
 ),
 
 with_properties as (
@@ -115,13 +133,11 @@ validated as (
             when parsed.properties is not null and not parsed.has_valid_properties then 'malformed_properties'
             when known_event_names.event_name is null then 'unknown_event_name'
             when parsed.property_value < 0 then 'negative_revenue'
-            when {{ regex_match('coalesce(parsed.user_agent_normalized, \'\')', 'bot_regex.pattern') }}
-                then 'bot_user_agent'
+            when parsed.is_bot then 'bot_user_agent'
         end as rejection_reason
     from parsed
     left join known_event_names
         on parsed.event_name = known_event_names.event_name
-    cross join bot_regex
 ),
 
 ranked as (
