@@ -55,3 +55,50 @@
 {% macro default__ln_gamma(expression) -%}
     lgamma({{ expression }})
 {%- endmacro %}
+
+{#- Upper-tail p-value of a chi-square statistic with `degrees` degrees of freedom (1 … 9, a SQL
+    expression), exact closed forms of the regularized upper incomplete gamma function. -#}
+{% macro chi_square_p_value(statistic, degrees) -%}
+    case {{ degrees }}
+    {%- for df in range(1, 10) %}
+        {%- set half = '((' ~ statistic ~ ') / 2.0)' %}
+        when {{ df }} then
+        {%- if df % 2 == 0 %}
+            exp(-{{ half }}) * (
+            {%- for i in range(0, df // 2) %}
+                {{ ' + ' if not loop.first }}power({{ half }}, {{ i }}) / {{ [1, 1, 2, 6, 24, 120, 720, 5040, 40320][i] }}.0
+            {%- endfor %}
+            )
+        {%- else %}
+            {{ erfc_nonnegative('sqrt(' ~ half ~ ')') }}
+            {%- for i in range(1, (df - 1) // 2 + 1) %}
+            + exp(-{{ half }}) * power({{ half }}, {{ i }} - 0.5) / exp({{ ln_gamma(i ~ ' + 0.5') }})
+            {%- endfor %}
+        {%- endif %}
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- Two-proportion z statistic with the pooled standard error (the classic two-sided z-test):
+    variant with x1 successes of n1 against control with x2 of n2. Null when the pooled rate is 0 or 1. -#}
+{% macro two_proportion_z_score(x1, n1, x2, n2) -%}
+    (
+        (1.0 * ({{ x1 }}) / ({{ n1 }}) - 1.0 * ({{ x2 }}) / ({{ n2 }}))
+        / nullif(
+            sqrt(
+                (1.0 * (({{ x1 }}) + ({{ x2 }})) / (({{ n1 }}) + ({{ n2 }})))
+                * (1 - 1.0 * (({{ x1 }}) + ({{ x2 }})) / (({{ n1 }}) + ({{ n2 }})))
+                * (1.0 / ({{ n1 }}) + 1.0 / ({{ n2 }}))
+            ),
+            0
+        )
+    )
+{%- endmacro %}
+
+{#- Unpooled standard error of the difference of two proportions (for its confidence interval). -#}
+{% macro proportion_difference_se(x1, n1, x2, n2) -%}
+    sqrt(
+        (1.0 * ({{ x1 }}) / ({{ n1 }})) * (1 - 1.0 * ({{ x1 }}) / ({{ n1 }})) / ({{ n1 }})
+        + (1.0 * ({{ x2 }}) / ({{ n2 }})) * (1 - 1.0 * ({{ x2 }}) / ({{ n2 }})) / ({{ n2 }})
+    )
+{%- endmacro %}

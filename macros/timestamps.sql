@@ -27,3 +27,16 @@
 {% macro spark__seconds_between(earlier, later) -%}
     (cast({{ later }} as double) - cast({{ earlier }} as double))
 {%- endmacro %}
+
+{#- Day of the week of a date, 0 = Sunday … 6 = Saturday. -#}
+{% macro day_of_week(date_expression) -%}
+    {{ return(adapter.dispatch('day_of_week', 'microconv')(date_expression)) }}
+{%- endmacro %}
+
+{% macro default__day_of_week(date_expression) -%}
+    dayofweek({{ date_expression }})
+{%- endmacro %}
+
+{% macro spark__day_of_week(date_expression) -%}
+    (dayofweek({{ date_expression }}) - 1)
+{%- endmacro %}

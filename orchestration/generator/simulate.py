@@ -43,8 +43,9 @@ EVENT_NAMES: tuple[str, ...] = (
 )
 EVENT_CODE = {name: code for code, name in enumerate(EVENT_NAMES)}
 # Average events per session of this simulation, used to size the session count.
-EVENTS_PER_SESSION = 6.9
+EVENTS_PER_SESSION = 7.6
 DAY_SECONDS = 86_400.0
+PRE_ROLL_DAYS = 21
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,10 @@ def simulate_sessions(rng: np.random.Generator, visitors: Visitors, config: Gene
             1.4,
         ]
     )
+    # Visitors arrive from PRE_ROLL_DAYS before the first day, so returning visits are already at their
+    # steady level on day one (no ramp-up that would look like a trend); earlier sessions are dropped.
     first_start = (
-        rng.integers(0, config.days, visitor_count) * DAY_SECONDS
+        rng.integers(-PRE_ROLL_DAYS, config.days, visitor_count) * DAY_SECONDS
         + _choice(rng, hour_weights, visitor_count) * 3600.0
         + rng.uniform(0, 3600.0, visitor_count)
     )
@@ -217,7 +220,7 @@ def simulate_sessions(rng: np.random.Generator, visitors: Visitors, config: Gene
     gaps = np.where(is_first, 0.0, 3600.0 + rng.exponential(4 * DAY_SECONDS, len(visitor)))
     cumulative = np.cumsum(gaps)
     start = first_start[visitor] + cumulative - np.repeat(cumulative[first_index], per_visitor)
-    keep = start < config.days * DAY_SECONDS
+    keep = (start >= 0) & (start < config.days * DAY_SECONDS)
     visitor, start, is_first = visitor[keep], start[keep], is_first[keep]
     size = len(visitor)
 
@@ -430,7 +433,9 @@ def simulate_events(
 def simulate(config: GeneratorConfig) -> tuple[Visitors, Sessions, dict[str, np.ndarray], np.ndarray]:
     rng = np.random.default_rng(config.seed)
     target_sessions = max(1, int(config.events / EVENTS_PER_SESSION))
-    visitors = simulate_visitors(rng, max(1, int(target_sessions / 1.75)), config)
+    # Visitors spread over the pre-roll too; scale so the kept sessions still match the target.
+    scale = (config.days + PRE_ROLL_DAYS) / config.days
+    visitors = simulate_visitors(rng, max(1, int(scale * target_sessions / 1.75)), config)
     sessions = simulate_sessions(rng, visitors, config)
     events, signup_time = simulate_events(rng, visitors, sessions, config)
     return visitors, sessions, events, signup_time
