@@ -100,7 +100,18 @@ def run_job(full_refresh: bool = False) -> ExecuteInProcessResult:
     job = defs.resolve_job_def(MICROCONV_JOB_NAME)
     run_config = {"ops": {"microconv_dbt_assets": {"config": {"full_refresh": full_refresh}}}}
     with DagsterInstance.get() as instance:
-        return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    if not result.success:
+        from .alerts import record_alert
+
+        failed = [event.step_key for event in result.all_events if event.is_step_failure]
+        record_alert(
+            "run_failure",
+            f"Run {result.run_id} of {MICROCONV_JOB_NAME} failed in {', '.join(failed) or 'an unknown step'}",
+            {"run_id": result.run_id, "job": MICROCONV_JOB_NAME, "failed_steps": failed},
+            settings,
+        )
+    return result
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@
 | MICROCONV_PUBLISH_DIR       | <project>/warehouse/publish               |
 | MICROCONV_LANDING_GLOB      | **/* (which landing files to consider)    |
 | MICROCONV_DBT_TARGET        | dev                                       |
+| MICROCONV_ALERTS_PATH       | <project>/warehouse/alerts.jsonl          |
+| MICROCONV_ALERT_WEBHOOK_URL | unset (no webhook)                        |
 | MICROCONV_PII_SALT          | a fixed demo salt (set your own)          |
 """
 
@@ -29,6 +31,8 @@ class Settings:
     publish_dir: Path
     landing_glob: str
     dbt_target: str
+    alerts_path: Path
+    alert_webhook_url: str | None
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt subprocesses: absolute paths and no network calls."""
@@ -54,6 +58,8 @@ def get_settings() -> Settings:
         publish_dir=_path_from_env("MICROCONV_PUBLISH_DIR", project_dir / "warehouse" / "publish"),
         landing_glob=os.environ.get("MICROCONV_LANDING_GLOB", "**/*"),
         dbt_target=os.environ.get("MICROCONV_DBT_TARGET", "dev"),
+        alerts_path=_path_from_env("MICROCONV_ALERTS_PATH", project_dir / "warehouse" / "alerts.jsonl"),
+        alert_webhook_url=os.environ.get("MICROCONV_ALERT_WEBHOOK_URL") or None,
     )
 
 

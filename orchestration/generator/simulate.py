@@ -61,8 +61,9 @@ class GeneratorConfig:
 
     @property
     def anomaly_day(self) -> int:
-        """Day index (from start_date) with an injected sharp drop of `anomaly_event`."""
-        return int(self.days * 0.7)
+        """Day index (from start_date) with an injected sharp drop of `anomaly_event`: the last
+        complete day (the day before the last), where a nightly run's anomaly check looks."""
+        return max(0, self.days - 2)
 
 
 @dataclass

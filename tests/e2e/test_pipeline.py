@@ -13,7 +13,8 @@ from orchestration.generator import GeneratorConfig, generate
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = GeneratorConfig(events=40_000, days=10, seed=11, dirty_share=0.03)
+ANOMALY_CHECK = "no_anomaly_on_latest_complete_day"
+CONFIG = GeneratorConfig(events=100_000, days=28, seed=11, dirty_share=0.03)
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +26,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
         "MICROCONV_LANDING_DIR": str(landing),
         "MICROCONV_PUBLISH_DIR": str(root / "publish"),
         "MICROCONV_PII_SALT": "e2e-test-salt",
+        "MICROCONV_ALERTS_PATH": str(root / "alerts.jsonl"),
         "DAGSTER_HOME": str(root / "dagster_home"),
     }
     previous = {key: os.environ.get(key) for key in env}
@@ -35,7 +37,13 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
     from orchestration.cli import run_job
 
     result = run_job(full_refresh=True)
-    yield result, generation.manifest, Path(env["MICROCONV_DUCKDB_PATH"]), landing
+    yield (
+        result,
+        generation.manifest,
+        Path(env["MICROCONV_DUCKDB_PATH"]),
+        landing,
+        Path(env["MICROCONV_ALERTS_PATH"]),
+    )
     for key, value in previous.items():
         if value is None:
             os.environ.pop(key, None)
@@ -45,16 +53,16 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def warehouse(pipeline):
-    _, _, path, _ = pipeline
+    _, _, path, _, _ = pipeline
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
 
 
 def test_job_succeeds_with_every_dbt_test_as_a_passing_check(pipeline) -> None:
-    result, _, _, _ = pipeline
+    result, _, _, _, _ = pipeline
     assert result.success
-    checks = result.get_asset_check_evaluations()
+    checks = [check for check in result.get_asset_check_evaluations() if check.check_name != ANOMALY_CHECK]
     assert len(checks) > 50
     assert all(check.passed for check in checks), [c.check_name for c in checks if not c.passed]
     materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
@@ -67,7 +75,7 @@ def test_core_tables_have_rows(warehouse) -> None:
 
 
 def test_each_injected_bad_row_is_quarantined_with_its_reason(pipeline, warehouse) -> None:
-    _, manifest, _, _ = pipeline
+    _, manifest, _, _, _ = pipeline
     reasons = dict(
         warehouse.execute(
             "select rejection_reason, count(*) from core.quarantined_events group by 1"
@@ -77,7 +85,7 @@ def test_each_injected_bad_row_is_quarantined_with_its_reason(pipeline, warehous
 
 
 def test_accounting_balances_exactly(pipeline, warehouse) -> None:
-    _, manifest, _, _ = pipeline
+    _, manifest, _, _, _ = pipeline
     raw_rows = warehouse.execute("select count(*) from raw.events").fetchone()[0]
     assert raw_rows == manifest["rows"]
     raw, clean, quarantined, duplicates, unbalanced_days = warehouse.execute(
@@ -99,7 +107,7 @@ def test_accounting_balances_exactly(pipeline, warehouse) -> None:
 
 
 def test_unreadable_file_was_moved_aside(pipeline, warehouse) -> None:
-    _, _, _, landing = pipeline
+    _, _, _, landing, _ = pipeline
     assert (landing / "_rejected" / "truncated_upload.parquet").exists()
     assert warehouse.execute("select count(*) from raw.rejected_files").fetchone()[0] == 1
 
@@ -134,7 +142,7 @@ def test_no_raw_pii_outside_staging(warehouse) -> None:
 
 
 def test_sessionization_recovers_generated_sessions(pipeline, warehouse) -> None:
-    _, manifest, _, _ = pipeline
+    _, manifest, _, _, _ = pipeline
     sessions = warehouse.execute("select count(*) from core.fct_sessions").fetchone()[0]
     # Bot visitors are quarantined and a second device splits a visit; the rest match the simulation.
     assert 0.9 * manifest["sessions"] < sessions <= 1.1 * manifest["sessions"]
@@ -217,3 +225,62 @@ def test_impact_finds_the_predictive_micro_conversion_and_not_the_noise(warehous
     # add_to_cart is on the path to every purchase; social_link_click is drawn independently of intent.
     assert rows["add_to_cart"][0] and rows["add_to_cart"][1] > 5
     assert not rows["social_link_click"][0]
+
+
+def test_injected_drop_is_detected_with_few_false_positives(pipeline, warehouse) -> None:
+    _, manifest, _, _, _ = pipeline
+    anomaly = manifest["anomaly"]
+    flagged = warehouse.execute(
+        """
+        select cast(date_day as varchar), micro_conversion, direction
+        from marts.micro_conversion_anomalies
+        where is_anomaly
+        """
+    ).fetchall()
+    assert (anomaly["date"], anomaly["event_name"], "drop") in flagged
+    eligible = warehouse.execute(
+        """
+        select count(*) from marts.micro_conversion_anomalies
+        where has_enough_history and has_enough_volume
+            and not (cast(date_day as varchar) = ? and micro_conversion = ?)
+        """,
+        [anomaly["date"], anomaly["event_name"]],
+    ).fetchone()[0]
+    false_positives = len([row for row in flagged if row[:2] != (anomaly["date"], anomaly["event_name"])])
+    print(f"anomaly false positives: {false_positives} of {eligible} eligible day x micro-conversion points")
+    assert eligible > 200
+    assert false_positives / eligible < 0.01
+
+
+def test_anomaly_check_warns_and_records_an_alert(pipeline) -> None:
+    import json
+
+    from dagster import AssetCheckSeverity
+
+    result, manifest, _, _, alerts_path = pipeline
+    (check,) = [c for c in result.get_asset_check_evaluations() if c.check_name == ANOMALY_CHECK]
+    assert not check.passed
+    assert check.severity == AssetCheckSeverity.WARN
+    alerts = [json.loads(line) for line in alerts_path.read_text().splitlines()]
+    anomaly_alerts = [alert for alert in alerts if alert["kind"] == "micro_conversion_anomaly"]
+    assert anomaly_alerts and manifest["anomaly"]["event_name"] in anomaly_alerts[-1]["message"]
+    assert anomaly_alerts[-1]["details"]["date"] == manifest["anomaly"]["date"]
+
+
+def test_experiments_find_the_real_effect_and_not_the_a_a_test(warehouse) -> None:
+    rows = {
+        (experiment, variant): (significant, uplift, srm_p_value)
+        for experiment, variant, significant, uplift, srm_p_value in warehouse.execute(
+            """
+            select experiment_id, variant, is_significant, uplift_vs_control, srm_p_value
+            from marts.experiment_results
+            where metric = 'add_to_cart' and not is_control
+            """
+        ).fetchall()
+    }
+    significant, uplift, srm_p_value = rows[("exp_add_to_cart_button", "treatment")]
+    assert significant and uplift > 0
+    assert srm_p_value > 0.001
+    significant, _, srm_p_value = rows[("exp_hero_banner", "variant_b")]
+    assert not significant
+    assert srm_p_value > 0.001

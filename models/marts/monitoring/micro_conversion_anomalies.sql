@@ -2,10 +2,16 @@
     previous anomaly_baseline_days days (the day itself excluded; only the same weekday when
     anomaly_compare_same_weekday is true). Flagged when |z| >= anomaly_z_threshold, once the baseline
     has enough points and a mean of at least anomaly_min_baseline_mean a day; a baseline without
-    variation (stddev 0) gives no z-score and no flag. -#}
+    variation (stddev 0) gives no z-score and no flag. With anomaly_stddev_floor = poisson the z-score
+    divides by max(sample stddev, sqrt(mean)): counts vary at least as much as a Poisson count would. -#}
 {%- set same_weekday = var('anomaly_compare_same_weekday') in [true, 'true', 'True', 1, '1'] %}
 {%- set baseline_days = var('anomaly_baseline_days') | int(28) %}
 {%- set min_points = var('anomaly_min_baseline_points') | int(7) %}
+{%- if var('anomaly_stddev_floor') == 'poisson' %}
+{%- set stddev_expression = 'greatest(baselines.window_stddev, sqrt(baselines.window_mean))' %}
+{%- else %}
+{%- set stddev_expression = 'baselines.window_stddev' %}
+{%- endif %}
 {%- if same_weekday %}{% set min_points = [min_points, baseline_days // 7] | min %}{% endif %}
 
 with
@@ -45,7 +51,7 @@ scored as (
         baselines.baseline_points >= {{ min_points }} as has_enough_history,
         case
             when baselines.baseline_points >= {{ min_points }} and baselines.window_stddev > 0
-                then (baselines.occurrences - baselines.window_mean) / baselines.window_stddev
+                then (baselines.occurrences - baselines.window_mean) / {{ stddev_expression }}
         end as z_score,
         baselines.window_mean >= {{ var('anomaly_min_baseline_mean') }} as has_enough_volume
     from baselines
