@@ -33,5 +33,5 @@
 
 {#- Convert text to a double; null when it is not a number. -#}
 {% macro safe_to_double(expression) -%}
-    {{ dbt.safe_cast(expression, dbt.type_float()) }}
+    {{ dbt.safe_cast(expression, 'double') }}
 {%- endmacro %}
