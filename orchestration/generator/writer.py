@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import catalog
-from .simulate import EVENT_CODE, EVENT_NAMES, GeneratorConfig, simulate, traffic_options
+from .simulate import EVENT_CODE, EVENT_NAMES, EventArrays, GeneratorConfig, simulate, traffic_options
 
 FORMATS = ("parquet", "csv", "jsonl")
 # Dirty kinds injected per row (share of the dirty rows), with the quarantine reason each must get.
@@ -129,21 +129,14 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> tuple[duckdb.Duck
             "dirty": dirty,
             **{
                 name: events[name]
-                for name in (
-                    "page_code",
-                    "product",
-                    "cta",
-                    "form",
-                    "experiment",
-                    "variant",
-                    "order_number",
-                    "currency",
-                )
+                for name in EventArrays.INT_COLUMNS
+                if name not in ("session", "event_code")
             },
             # NaN marks an absent property; Arrow nulls make it SQL null.
             **{
                 name: pa.array(events[name], from_pandas=True)
-                for name in ("value", "video_percent", "scroll_percent", "seconds_on_page")
+                for name in EventArrays.FLOAT_COLUMNS
+                if name != "offset"
             },
         }
     )

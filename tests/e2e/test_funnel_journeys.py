@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -104,21 +103,15 @@ def journeys_warehouse(tmp_path_factory: pytest.TempPathFactory):
         "MICROCONV_LANDING_DIR": str(root / "landing"),
         "DAGSTER_HOME": str(root / "dagster_home"),
     }
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    _write_journeys(root / "landing" / "journeys.csv")
-    from orchestration.cli import run_job
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        _write_journeys(root / "landing" / "journeys.csv")
+        from orchestration.cli import run_job
 
-    result = run_job(full_refresh=True)
-    assert result.success
-    con = duckdb.connect(env["MICROCONV_DUCKDB_PATH"], read_only=True)
-    yield con
-    con.close()
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+        assert run_job(full_refresh=True).success
+    with duckdb.connect(env["MICROCONV_DUCKDB_PATH"], read_only=True) as con:
+        yield con
 
 
 @pytest.mark.parametrize("funnel", sorted(EXPECTED))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -29,26 +28,22 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
         "MICROCONV_ALERTS_PATH": str(root / "alerts.jsonl"),
         "DAGSTER_HOME": str(root / "dagster_home"),
     }
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    generation = generate(CONFIG, landing, "parquet")
-    (landing / "truncated_upload.parquet").write_bytes(b"PAR1 not really parquet")
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        generation = generate(CONFIG, landing, "parquet")
+        (landing / "truncated_upload.parquet").write_bytes(b"PAR1 not really parquet")
 
-    from orchestration.cli import run_job
+        from orchestration.cli import run_job
 
-    result = run_job(full_refresh=True)
-    yield (
-        result,
-        generation.manifest,
-        Path(env["MICROCONV_DUCKDB_PATH"]),
-        landing,
-        Path(env["MICROCONV_ALERTS_PATH"]),
-    )
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+        result = run_job(full_refresh=True)
+        yield (
+            result,
+            generation.manifest,
+            Path(env["MICROCONV_DUCKDB_PATH"]),
+            landing,
+            Path(env["MICROCONV_ALERTS_PATH"]),
+        )
 
 
 @pytest.fixture

@@ -68,19 +68,25 @@ positions as (
     from step_events
 ),
 
-ordered_1 as (
+-- Every step-1 completion of an ordered or strict funnel starts an attempt.
+attempt_starts as (
     select
         funnel,
         user_key,
-        'ordered' as order_type,
+        order_type,
         conversion_window_days,
         event_id as anchor_event_id,
         session_key as entry_session_key,
         user_event_number as step_1_seq,
         occurred_at as step_1_at
     from step_events
-    where order_type = 'ordered'
+    where order_type in ('ordered', 'strict')
         and step_number = 1
+),
+
+ordered_1 as (
+    select * from attempt_starts
+    where order_type = 'ordered'
 ),
 
 {% for step in range(2, max_steps + 1) %}
@@ -106,18 +112,8 @@ ordered_{{ step }} as (
 {% endfor %}
 
 strict_1 as (
-    select
-        funnel,
-        user_key,
-        'strict' as order_type,
-        conversion_window_days,
-        event_id as anchor_event_id,
-        session_key as entry_session_key,
-        user_event_number as step_1_seq,
-        occurred_at as step_1_at
-    from step_events
+    select * from attempt_starts
     where order_type = 'strict'
-        and step_number = 1
 ),
 
 {% for step in range(2, max_steps + 1) %}
