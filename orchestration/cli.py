@@ -84,7 +84,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_job(full_refresh: bool = False) -> ExecuteInProcessResult:
+def run_job(full_refresh: bool = False, dbt_vars: dict[str, str] | None = None) -> ExecuteInProcessResult:
     """Execute the Dagster job in-process (ingestion + dbt build, tests as asset checks)."""
     settings = get_settings()
     apply_to_environment(settings)
@@ -98,7 +98,11 @@ def run_job(full_refresh: bool = False) -> ExecuteInProcessResult:
     from .jobs import MICROCONV_JOB_NAME
 
     job = defs.resolve_job_def(MICROCONV_JOB_NAME)
-    run_config = {"ops": {"microconv_dbt_assets": {"config": {"full_refresh": full_refresh}}}}
+    run_config = {
+        "ops": {
+            "microconv_dbt_assets": {"config": {"full_refresh": full_refresh, "vars": dict(dbt_vars or {})}}
+        }
+    }
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
     if not result.success:
@@ -152,11 +156,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not run_job(full_refresh=True).success:
         _print("The Dagster job failed; see the log above.")
         return 1
+    import duckdb
+
     from .summary import warehouse_summary
 
     print(warehouse_summary(settings.duckdb_path))
     print(
-        f"\nWarehouse (DuckDB {__import__('duckdb').__version__} file): {settings.duckdb_path}\n"
+        f"\nWarehouse being built (DuckDB {duckdb.__version__} file): {settings.duckdb_path}\n"
+        f"For BI tools, read-only copy (DuckDB >= 1.0): {settings.publish_dir / 'microconv.duckdb'}\n"
+        f"Parquet, one file per table: {settings.publish_dir / 'parquet'}\n"
         f"Landing files: {settings.landing_dir}\n"
         "Dagster UI: make dagster   (or: DAGSTER_HOME=.dagster_home .venv/bin/dagster dev)"
     )

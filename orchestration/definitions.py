@@ -7,13 +7,14 @@ from dagster_dbt import DbtCliResource
 
 from .assets.dbt import microconv_dbt_assets
 from .assets.ingestion import raw_events
+from .assets.publishing import published_warehouse
 from .checks import no_anomaly_on_latest_complete_day
 from .jobs import daily_schedule, microconv_job
 from .project import microconv_project
 from .sensors import run_failure_alert
 
 defs = Definitions(
-    assets=[raw_events, microconv_dbt_assets],
+    assets=[raw_events, microconv_dbt_assets, published_warehouse],
     jobs=[microconv_job],
     asset_checks=[no_anomaly_on_latest_complete_day],
     schedules=[daily_schedule],

@@ -9,7 +9,9 @@ MICROCONV_JOB_NAME = "microconv_job"
 microconv_job = define_asset_job(
     name=MICROCONV_JOB_NAME,
     selection=AssetSelection.all(),
-    description="Load new landing files, then build and test every dbt model (staging to marts).",
+    description=(
+        "Load new landing files, build and test every dbt model (staging to marts), then publish the BI copy."
+    ),
 )
 
 daily_schedule = ScheduleDefinition(

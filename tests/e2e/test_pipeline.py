@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -371,3 +372,80 @@ def test_heuristic_models_match_channelattribution_exactly(warehouse) -> None:
                 model,
                 channel,
             )
+
+
+def test_published_copy_holds_core_and_marts_only(pipeline) -> None:
+    _, _, warehouse_path, _, _ = pipeline
+    publish_dir = Path(os.environ["MICROCONV_PUBLISH_DIR"])
+    published = publish_dir / "microconv.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute("select distinct table_schema from information_schema.tables").fetchall()
+        schemas = {row[0] for row in rows}
+        assert schemas == {"core", "marts", "config"}
+        published_count = con.execute("select count(*) from marts.channel_attribution").fetchone()[0]
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        assert published_count == con.execute("select count(*) from marts.channel_attribution").fetchone()[0]
+    assert (publish_dir / "parquet" / "marts" / "funnel_steps.parquet").exists()
+    assert (publish_dir / "parquet" / "core" / "fct_sessions.parquet").exists()
+    assert not list(publish_dir.rglob("*.tmp"))
+
+
+def test_bi_reader_is_never_blocked_nor_sees_a_partial_state(pipeline) -> None:
+    """A read-only SQLAlchemy connection (duckdb-engine, as Superset uses) queries the published copy in
+    a loop while a full run rebuilds the warehouse and republishes."""
+    import threading
+
+    import sqlalchemy
+
+    from orchestration.cli import run_job
+
+    published = Path(os.environ["MICROCONV_PUBLISH_DIR"]) / "microconv.duckdb"
+    engine = sqlalchemy.create_engine(f"duckdb:///{published}", connect_args={"read_only": True})
+    consistency = sqlalchemy.text(
+        """
+        select
+            (select count(*) from core.fct_macro_conversions) as conversions,
+            (select round(sum(attributed_conversions), 6) from marts.channel_attribution
+             where attribution_model = 'linear') as credited,
+            (select count(distinct attribution_model) from marts.channel_attribution) as models
+        """
+    )
+    results: list[tuple] = []
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def read_in_a_loop() -> None:
+        with engine.connect() as connection:
+            while not stop.is_set():
+                try:
+                    results.append(tuple(connection.execute(consistency).one()))
+                except Exception as error:  # every failure is a finding
+                    errors.append(error)
+
+    reader = threading.Thread(target=read_in_a_loop)
+    reader.start()
+    try:
+        result = run_job(full_refresh=True)
+    finally:
+        stop.set()
+        reader.join(timeout=60)
+        engine.dispose()
+    assert result.success
+    assert not errors, errors[:3]
+    assert len(results) > 10
+    assert all(conversions == credited and models == 8 for conversions, credited, models in results)
+
+
+def test_failed_run_publishes_nothing_and_alerts(pipeline) -> None:
+    import json
+
+    from orchestration.cli import run_job
+
+    _, _, _, _, alerts_path = pipeline
+    manifest = Path(os.environ["MICROCONV_PUBLISH_DIR"]) / "manifest.json"
+    before = manifest.read_text()
+    result = run_job(dbt_vars={"attribution_path_transform": "not_a_transform"})
+    assert not result.success
+    assert manifest.read_text() == before
+    alerts = [json.loads(line) for line in alerts_path.read_text().splitlines()]
+    assert alerts[-1]["kind"] == "run_failure"

@@ -1,0 +1,33 @@
+"""The publishing asset: a read-only copy of core and marts for BI tools, after every successful build."""
+
+# No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from ..publish import publish
+from ..settings import get_settings
+from .dbt import microconv_dbt_assets
+
+PUBLISHED_KEY = AssetKey(["publish", "bi_copy"])
+
+
+@asset(
+    key=PUBLISHED_KEY,
+    deps=list(microconv_dbt_assets.keys),
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    description=(
+        "Read-only DuckDB copy (v1.0.0 storage, atomically replaced) and one Parquet file per table of "
+        "the core, marts and config schemas, for BI tools. Not run when the build fails."
+    ),
+)
+def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
+    report = publish(get_settings())
+    context.log.info(f"Published {len(report.tables)} tables to {report.database} and {report.parquet_dir}")
+    return MaterializeResult(
+        metadata={
+            "database": MetadataValue.path(str(report.database)),
+            "parquet_dir": MetadataValue.path(str(report.parquet_dir)),
+            "tables": len(report.tables),
+            "rows": MetadataValue.json(report.tables),
+        }
+    )

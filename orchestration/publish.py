@@ -1,0 +1,97 @@
+"""Publish the BI-facing tables after a successful run, without ever blocking or confusing a reader.
+
+DuckDB allows one writer or many readers per file, never both, so BI tools never open the warehouse
+being built. After each successful run the `core` and `marts` schemas (and the `config` seeds) are
+copied into a new file next to the published one, which then replaces it with an atomic rename:
+a reader holding the old file keeps reading it; new connections see the new one; nobody sees half of
+a run. The copy is written in DuckDB's v1.0.0 storage format, so BI drivers with any DuckDB >= 1.0
+can read it. Each table is also written as one Parquet file, replaced the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from .settings import Settings, get_settings
+
+PUBLISHED_SCHEMAS = ("core", "marts", "config")
+PUBLISHED_FILE = "microconv.duckdb"
+STORAGE_VERSION = "v1.0.0"
+
+
+@dataclass
+class PublishReport:
+    database: Path
+    parquet_dir: Path
+    tables: dict[str, int] = field(default_factory=dict)
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    """(schema, table) of the base tables to publish, views excluded."""
+    return con.execute(
+        """
+        select table_schema, table_name
+        from information_schema.tables
+        where table_catalog = ? and table_type = 'BASE TABLE' and table_schema in (?, ?, ?)
+        order by table_schema, table_name
+        """,
+        [catalog, *PUBLISHED_SCHEMAS],
+    ).fetchall()
+
+
+def publish(settings: Settings | None = None) -> PublishReport:
+    """Copy the BI-facing schemas into a fresh file and atomically replace the published copy."""
+    settings = settings or get_settings()
+    publish_dir = settings.publish_dir
+    parquet_dir = publish_dir / "parquet"
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex
+    staging_file = publish_dir / f".{PUBLISHED_FILE}.{token}.tmp"
+    report = PublishReport(database=publish_dir / PUBLISHED_FILE, parquet_dir=parquet_dir)
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"attach {_literal(str(settings.duckdb_path))} as warehouse (read_only)")
+            con.execute(
+                f"attach {_literal(str(staging_file))} as published (storage_version '{STORAGE_VERSION}')"
+            )
+            for schema, table in published_tables(con, "warehouse"):
+                name = f"{_quote(schema)}.{_quote(table)}"
+                con.execute(f"create schema if not exists published.{_quote(schema)}")
+                con.execute(f"create table published.{name} as select * from warehouse.{name}")
+                report.tables[f"{schema}.{table}"] = con.execute(
+                    f"select count(*) from published.{name}"
+                ).fetchone()[0]
+                target = parquet_dir / schema / f"{table}.parquet"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staging_parquet = target.with_name(f".{table}.{token}.parquet.tmp")
+                con.execute(f"copy published.{name} to {_literal(str(staging_parquet))} (format parquet)")
+                os.replace(staging_parquet, target)
+            con.execute("detach published")
+        os.replace(staging_file, report.database)
+    finally:
+        staging_file.unlink(missing_ok=True)
+    manifest = {
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "storage_version": STORAGE_VERSION,
+        "duckdb_version": duckdb.__version__,
+        "tables": report.tables,
+    }
+    staging_manifest = publish_dir / f".manifest.{token}.json.tmp"
+    staging_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(staging_manifest, publish_dir / "manifest.json")
+    return report
