@@ -33,5 +33,9 @@
 
 {#- Convert text to a double; null when it is not a number. -#}
 {% macro safe_to_double(expression) -%}
-    {{ dbt.safe_cast(expression, 'double') }}
+    {{ return(adapter.dispatch('safe_to_double', 'microconv')(expression)) }}
+{%- endmacro %}
+
+{% macro default__safe_to_double(expression) -%}
+    try_cast({{ expression }} as double)
 {%- endmacro %}

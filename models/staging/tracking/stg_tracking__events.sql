@@ -106,6 +106,10 @@ parsed as (
         with_properties.*,
         case
             when with_properties.has_valid_properties
+                then {{ json_key('with_properties.properties', 'value') }}
+        end as property_value_text,
+        case
+            when with_properties.has_valid_properties
                 then {{ safe_to_double(json_key('with_properties.properties', 'value')) }}
         end as property_value,
         case
@@ -130,8 +134,12 @@ validated as (
             when parsed.anonymous_id is null and parsed.user_id is null then 'missing_identity'
             when parsed.event_at > {{ dbt.dateadd('minute', var('future_timestamp_tolerance_minutes'), 'parsed.loaded_at') }}
                 then 'future_timestamp'
+            when parsed.event_at < cast('{{ var("min_valid_event_date") }}' as {{ dbt.type_timestamp() }})
+                then 'timestamp_too_old'
             when parsed.properties is not null and not parsed.has_valid_properties then 'malformed_properties'
             when known_event_names.event_name is null then 'unknown_event_name'
+            when parsed.property_value_text is not null and parsed.property_value is null
+                then 'non_numeric_revenue'
             when parsed.property_value < 0 then 'negative_revenue'
             when parsed.is_bot then 'bot_user_agent'
         end as rejection_reason
@@ -177,6 +185,7 @@ final as (
         email_hash,
         properties,
         has_valid_properties,
+        property_value_text,
         property_value,
         experiment_id,
         experiment_variant,
