@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import time
@@ -25,8 +26,6 @@ def _print(message: str) -> None:
 
 def ensure_dagster_home(settings: Settings) -> Path:
     """A DAGSTER_HOME with telemetry off (no network here); respects an existing DAGSTER_HOME."""
-    import os
-
     home = Path(os.environ.get("DAGSTER_HOME") or settings.project_dir / ".dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"

@@ -94,7 +94,6 @@ class EventArrays:
     """Column arrays, one entry per event; -1 / NaN mean 'absent'."""
 
     columns: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    length: int = 0
 
     INT_COLUMNS = (
         "session",
@@ -127,7 +126,6 @@ class EventArrays:
             )
         for name in self.FLOAT_COLUMNS:
             self.columns.setdefault(name, []).append(data.get(name, np.full(size, np.nan)).astype(np.float64))
-        self.length += size
 
     def concat(self) -> dict[str, np.ndarray]:
         return {name: np.concatenate(parts) for name, parts in self.columns.items()}
