@@ -1,10 +1,13 @@
 """Asset checks beyond dbt's tests: alert when the latest complete day has a micro-conversion anomaly."""
 
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
+from datetime import UTC, datetime, timedelta
+
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
 from .alerts import record_alert
+from .assets.ingestion import RAW_EVENTS_KEY
 from .settings import get_settings
 
 ANOMALIES_KEY = AssetKey(["marts", "micro_conversion_anomalies"])
@@ -66,3 +69,56 @@ def no_anomaly_on_latest_complete_day() -> AssetCheckResult:
             "details": MetadataValue.json([{k: str(v) for k, v in row.items()} for row in anomalies]),
         },
     )
+
+
+RAW_FRESHNESS_SQL = """
+select
+    max(try_cast(event_timestamp as timestamptz)) filter (
+        where try_cast(event_timestamp as timestamptz) <= now() + interval 1 hour
+    ) as newest_event_at,
+    max(_ingested_at) as newest_load_at
+from raw.events
+"""
+
+
+@asset_check(
+    asset=RAW_EVENTS_KEY,
+    name="raw_events_are_fresh",
+    description=(
+        "Warns when the newest raw event (or the newest load) is older than MICROCONV_FRESHNESS_HOURS "
+        "(default 26): the tracker or the export feeding the landing directory may have stopped."
+    ),
+    blocking=False,
+)
+def raw_events_are_fresh() -> AssetCheckResult:
+    settings = get_settings()
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        con.execute("set timezone = 'UTC'")
+        newest_event_at, newest_load_at = con.execute(RAW_FRESHNESS_SQL).fetchone()
+    now = datetime.now(UTC)
+    limit = timedelta(hours=settings.freshness_hours)
+    event_age = now - newest_event_at.astimezone(UTC) if newest_event_at else None
+    load_age = now - newest_load_at.replace(tzinfo=UTC) if newest_load_at else None
+    stale = [
+        f"{what} is {_hours(age)} old" if age is not None else f"no {what}"
+        for what, age in (("newest event", event_age), ("newest load", load_age))
+        if age is None or age > limit
+    ]
+    metadata = {
+        "newest_event_at": str(newest_event_at),
+        "newest_load_at": str(newest_load_at),
+        "event_age_hours": round(event_age.total_seconds() / 3600, 1) if event_age else -1,
+        "limit_hours": settings.freshness_hours,
+    }
+    if not stale:
+        return AssetCheckResult(passed=True, metadata=metadata)
+    return AssetCheckResult(
+        passed=False,
+        severity=AssetCheckSeverity.WARN,
+        description=f"Raw events are stale: {'; '.join(stale)} (limit {settings.freshness_hours:g} h).",
+        metadata=metadata,
+    )
+
+
+def _hours(age: timedelta) -> str:
+    return f"{age.total_seconds() / 3600:.1f} h"

@@ -17,8 +17,6 @@ from .settings import Settings, apply_to_environment, get_settings
 if TYPE_CHECKING:
     from dagster import ExecuteInProcessResult
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
-
 
 def _print(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -30,7 +28,7 @@ def ensure_dagster_home(settings: Settings) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML)
+        shutil.copyfile(settings.project_dir / "dagster.yaml", config)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -83,27 +81,50 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_job(full_refresh: bool = False, dbt_vars: dict[str, str] | None = None) -> ExecuteInProcessResult:
-    """Execute the Dagster job in-process (ingestion + dbt build, tests as asset checks)."""
+def run_job(
+    full_refresh: bool = False,
+    dbt_vars: dict[str, str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    skip_tests: bool = False,
+) -> ExecuteInProcessResult:
+    """Execute the Dagster job in-process for the days start..end (inclusive, one run).
+
+    Without dates the run reprocesses the whole history (recorded as the latest partition's run).
+    """
     settings = get_settings()
     apply_to_environment(settings)
     ensure_dagster_home(settings)
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, PartitionKeyRange
 
+    from .partitions import daily_partitions, range_tags
     from .project import prepare_manifest
 
     prepare_manifest()
     from .definitions import defs
     from .jobs import MICROCONV_JOB_NAME
 
+    whole_history = start is None and end is None
+    last = daily_partitions.get_last_partition_key()
+    start, end = start or daily_partitions.get_first_partition_key(), end or last
+    if whole_history:
+        start = end
+    if not (start and end):
+        raise SystemExit(f"No complete day since the first partition ({settings.first_partition}) yet")
+    keys = daily_partitions.get_partition_keys_in_range(PartitionKeyRange(start, end))
     job = defs.resolve_job_def(MICROCONV_JOB_NAME)
-    run_config = {
-        "ops": {
-            "microconv_dbt_assets": {"config": {"full_refresh": full_refresh, "vars": dict(dbt_vars or {})}}
-        }
+    dbt_config = {
+        "full_refresh": full_refresh,
+        "vars": dict(dbt_vars or {}),
+        "skip_tests": skip_tests,
+        "whole_history": whole_history,
     }
+    run_config = {"ops": {"microconv_dbt_assets": {"config": dbt_config}}}
+    partition = {"partition_key": keys[0]} if len(keys) == 1 else {"tags": range_tags(keys[0], keys[-1])}
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False, **partition
+        )
     if not result.success:
         from .alerts import record_alert
 
@@ -119,7 +140,11 @@ def run_job(full_refresh: bool = False, dbt_vars: dict[str, str] | None = None) 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    ok = run_job(full_refresh=args.full_refresh).success
+    ok = run_job(full_refresh=args.full_refresh, start=args.start, end=args.end).success
+    if ok:
+        from .summary import warehouse_summary
+
+        print(warehouse_summary(settings.duckdb_path))
     _print(f"Dagster job {'succeeded' if ok else 'FAILED'}; warehouse: {settings.duckdb_path}")
     return 0 if ok else 1
 
@@ -170,6 +195,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_day(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from error
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="microconv", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Dagster job (ingestion + dbt build) in-process")
     run.add_argument("--full-refresh", action="store_true")
+    run.add_argument("--start", type=_iso_day, help="first day to process (YYYY-MM-DD, UTC)")
+    run.add_argument("--end", type=_iso_day, help="last day to process, inclusive (default: yesterday)")
     run.set_defaults(func=cmd_run)
 
     summary = sub.add_parser("summary", help="print rows per layer and the data-quality accounting")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 LAYERS = ("staging", "intermediate", "core", "marts")
@@ -18,11 +19,35 @@ def layer_group(resource_type: str, fqn: Sequence[str]) -> str:
     return "other"
 
 
-def dbt_build_args(full_refresh: bool = False, dbt_vars: Mapping[str, Any] | None = None) -> list[str]:
+def dbt_build_args(
+    full_refresh: bool = False, dbt_vars: Mapping[str, Any] | None = None, skip_tests: bool = False
+) -> list[str]:
     """Arguments of the `dbt build` that materializes the selected models, seeds and tests."""
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
+    if skip_tests:
+        args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     if dbt_vars:
         args += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
     return args
+
+
+def partition_window_vars(window_start: date, window_end: date, first_partition: date) -> dict[str, str]:
+    """dbt vars for a run over the partitions [window_start, window_end) (half-open, UTC days).
+
+    A window that starts at the first partition has no lower bound: events older than the first
+    partition belong to it, so a run over every partition reprocesses the whole history.
+    """
+    if window_end <= window_start:
+        raise ValueError(f"empty partition window {window_start} .. {window_end}")
+    dbt_vars = {"max_date": window_end.isoformat()}
+    if window_start > first_partition:
+        dbt_vars["min_date"] = window_start.isoformat()
+    return dbt_vars
+
+
+def lock_error_in(text: str) -> bool:
+    """True when dbt/DuckDB output says another process holds the warehouse file (a transient error)."""
+    lowered = text.lower()
+    return "could not set lock on file" in lowered or "conflicting lock is held" in lowered

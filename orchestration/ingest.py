@@ -177,10 +177,15 @@ def _move_aside(path: Path, landing_dir: Path, error: str) -> Path:
     return target
 
 
+def source_name(path: Path, landing_dir: Path) -> str:
+    """The file's name as stored in raw.events._source_file: relative to the landing directory."""
+    return str(path.relative_to(landing_dir)) if path.is_relative_to(landing_dir) else str(path)
+
+
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path) -> int:
     """Insert one file's rows into raw.events in a single transaction; returns the row count."""
     file_id = file_digest(path)
-    relative = str(path.relative_to(landing_dir)) if path.is_relative_to(landing_dir) else str(path)
+    relative = source_name(path, landing_dir)
     if con.execute("select 1 from raw.loaded_files where file_id = ?", [file_id]).fetchone():
         return -1
     ingested_at = datetime.now(UTC).replace(tzinfo=None)

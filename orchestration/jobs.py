@@ -1,24 +1,34 @@
-"""Jobs and schedules."""
+"""The partitioned job and its daily schedule."""
 
 from __future__ import annotations
 
-from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+)
+
+from .partitions import daily_partitions
 
 MICROCONV_JOB_NAME = "microconv_job"
 
 microconv_job = define_asset_job(
     name=MICROCONV_JOB_NAME,
     selection=AssetSelection.all(),
+    partitions_def=daily_partitions,
     description=(
-        "Load new landing files, build and test every dbt model (staging to marts), then publish the BI copy."
+        "For a day (or a range of days, as one run): load new landing files, rebuild the devices with "
+        "events in the window plus late_arrival_lookback_days, test every model, then publish the BI copy."
     ),
 )
 
-daily_schedule = ScheduleDefinition(
+# Every day at 03:00 UTC, the partition of the day that just ended (late events of the previous
+# late_arrival_lookback_days are reprocessed with it).
+daily_schedule = build_schedule_from_partitioned_job(
+    microconv_job,
     name="microconv_daily",
-    job=microconv_job,
-    cron_schedule="0 3 * * *",
-    execution_timezone="UTC",
+    hour_of_day=3,
     default_status=DefaultScheduleStatus.RUNNING,
-    description="Every day at 03:00 UTC: load the day's landing files and rebuild the warehouse.",
+    description="Every day at 03:00 UTC: load new landing files and process yesterday's partition.",
 )

@@ -11,6 +11,8 @@
 | MICROCONV_ALERTS_PATH       | <project>/warehouse/alerts.jsonl          |
 | MICROCONV_ALERT_WEBHOOK_URL | unset (no webhook)                        |
 | MICROCONV_PII_SALT          | a fixed demo salt (set your own)          |
+| MICROCONV_FIRST_PARTITION   | 2026-01-01 (first daily partition, UTC)   |
+| MICROCONV_FRESHNESS_HOURS   | 26 (newest raw event older: check warns)  |
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Settings:
     dbt_target: str
     alerts_path: Path
     alert_webhook_url: str | None
+    first_partition: str
+    freshness_hours: float
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt subprocesses: absolute paths and no network calls."""
@@ -60,6 +64,8 @@ def get_settings() -> Settings:
         dbt_target=os.environ.get("MICROCONV_DBT_TARGET", "dev"),
         alerts_path=_path_from_env("MICROCONV_ALERTS_PATH", project_dir / "warehouse" / "alerts.jsonl"),
         alert_webhook_url=os.environ.get("MICROCONV_ALERT_WEBHOOK_URL") or None,
+        first_partition=os.environ.get("MICROCONV_FIRST_PARTITION", "2026-01-01"),
+        freshness_hours=float(os.environ.get("MICROCONV_FRESHNESS_HOURS", "26")),
     )
 
 

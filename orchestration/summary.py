@@ -32,6 +32,12 @@ def warehouse_summary(duckdb_path: Path) -> str:
             ).fetchall()
             lines.append("Quarantined rows by reason:")
             lines += [f"  {reason:<45} {count:>12,}" for reason, count in reasons] or ["  (none)"]
+        if ("raw", "rejected_files") in tables:
+            rejected = con.execute(
+                "select source_file, error from raw.rejected_files order by rejected_at, source_file"
+            ).fetchall()
+            lines.append("Rejected files (moved to _rejected/ in the landing directory):")
+            lines += [f"  {Path(path).name}: {error}" for path, error in rejected] or ["  (none)"]
         if ("marts", "event_quality_daily") in tables:
             raw, clean, quarantined, duplicates, balanced = con.execute(
                 """

@@ -20,7 +20,7 @@ identities as (
     select
         user_key,
         min(user_id) as user_id,
-        count(*) as anonymous_id_count
+        count(anonymous_id) as anonymous_id_count
     from users_stitched
     group by user_key
 ),

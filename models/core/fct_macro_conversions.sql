@@ -1,10 +1,24 @@
 {#- One row per macro-conversion (purchase, subscription, …) as defined by the
     macro_conversion_definitions seed. When the definition names a dedupe_property (order_id for
-    purchases), repeated events with the same value count once: the earliest. -#}
+    purchases), a user's repeated events with the same value count once: the earliest. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='device_id',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_devices_reprocessed') }}
+
 with
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
+    {%- if is_incremental() %}
+    where
+        device_id in (
+            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        )
+    {%- endif %}
 ),
 
 definitions as (
@@ -16,11 +30,18 @@ sessions as (
         session_key,
         channel
     from {{ ref('fct_sessions') }}
+    {%- if is_incremental() %}
+    where
+        device_id in (
+            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        )
+    {%- endif %}
 ),
 
 matched as (
     select
         events.event_id,
+        events.device_id,
         events.user_key,
         events.session_key,
         events.event_at as converted_at,
@@ -38,7 +59,10 @@ ranked as (
     select
         matched.*,
         row_number() over (
-            partition by matched.macro_conversion, coalesce('d:' || matched.dedupe_value, 'e:' || matched.event_id)
+            partition by
+                matched.macro_conversion,
+                matched.user_key,
+                coalesce('d:' || matched.dedupe_value, 'e:' || matched.event_id)
             order by matched.converted_at, matched.event_id
         ) as dedupe_rank
     from matched
@@ -48,6 +72,7 @@ final as (
     select
         {{ dbt.hash("ranked.event_id || ':' || ranked.macro_conversion") }} as conversion_key,
         ranked.event_id,
+        ranked.device_id,
         ranked.user_key,
         ranked.session_key,
         ranked.converted_at,

@@ -1,10 +1,24 @@
 {#- One row per micro-conversion occurrence. An event becomes a micro-conversion when its name matches
     a row of the micro_conversion_definitions seed and the row's optional property threshold and page
     path pattern hold; rows with count_scope = session keep only the first match per session. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='device_id',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_devices_reprocessed') }}
+
 with
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
+    {%- if is_incremental() %}
+    where
+        device_id in (
+            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        )
+    {%- endif %}
 ),
 
 definitions as (
@@ -16,11 +30,18 @@ sessions as (
         session_key,
         channel
     from {{ ref('fct_sessions') }}
+    {%- if is_incremental() %}
+    where
+        device_id in (
+            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        )
+    {%- endif %}
 ),
 
 matched as (
     select
         events.event_id,
+        events.device_id,
         events.user_key,
         events.session_key,
         events.event_at as occurred_at,
@@ -67,6 +88,7 @@ final as (
     select
         {{ dbt.hash("scoped.event_id || ':' || scoped.micro_conversion") }} as micro_conversion_key,
         scoped.event_id,
+        scoped.device_id,
         scoped.user_key,
         scoped.session_key,
         scoped.occurred_at,

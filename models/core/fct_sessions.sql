@@ -1,7 +1,21 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='device_id',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_devices_reprocessed') }}
+
 with
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
+    {%- if is_incremental() %}
+    where
+        device_id in (
+            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        )
+    {%- endif %}
 ),
 
 traffic_sources as (

@@ -2,16 +2,30 @@
     (anonymous_id, or the user_id for events without one): the tracker's session_id when it sent one,
     otherwise a new session starts when more than session_inactivity_minutes passed since the
     device's previous event (a gap of exactly the threshold stays in the session). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='device_id',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_devices_reprocessed') }}
+
 with
 
 events as (
     select * from {{ ref('stg_tracking__events') }}
-    where row_status = 'clean'
+    where
+        row_status = 'clean'
+        {%- if is_incremental() %}
+        and coalesce(anonymous_id, 'user:' || user_id) in (
+            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        )
+        {%- endif %}
 ),
 
 users_stitched as (
     select
-        anonymous_id,
+        device_id,
         user_key
     from {{ ref('int_users_stitched') }}
 ),
@@ -19,14 +33,11 @@ users_stitched as (
 keyed as (
     select
         events.*,
-        coalesce(events.anonymous_id, 'user:' || events.user_id) as device_id,
-        coalesce(
-            users_stitched.user_key,
-            {{ user_key('events.user_id', 'events.anonymous_id') }}
-        ) as user_key
+        users_stitched.device_id,
+        users_stitched.user_key
     from events
-    left join users_stitched
-        on events.anonymous_id = users_stitched.anonymous_id
+    inner join users_stitched
+        on coalesce(events.anonymous_id, 'user:' || events.user_id) = users_stitched.device_id
 ),
 
 with_previous as (

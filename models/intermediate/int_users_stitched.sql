@@ -1,5 +1,6 @@
-{#- One row per anonymous (device) id with the user it belongs to: the first user_id ever seen on
-    that device. Applied retroactively, so the device's events before the login join the user too. -#}
+{#- One row per device (anonymous_id, or 'user:' + user_id for events sent without one) with the user
+    it belongs to: the first user_id ever seen on that device. Applied retroactively, so the device's
+    events before the login join the user too. -#}
 with
 
 events as (
@@ -7,18 +8,18 @@ events as (
         event_id,
         event_at,
         anonymous_id,
-        user_id
+        user_id,
+        coalesce(anonymous_id, 'user:' || user_id) as device_id
     from {{ ref('stg_tracking__events') }}
     where row_status = 'clean'
-        and anonymous_id is not null
 ),
 
 identifications as (
     select
-        anonymous_id,
+        device_id,
         user_id,
         row_number() over (
-            partition by anonymous_id
+            partition by device_id
             order by event_at, event_id
         ) as identification_rank
     from events
@@ -27,32 +28,34 @@ identifications as (
 
 first_identifications as (
     select
-        anonymous_id,
+        device_id,
         user_id
     from identifications
     where identification_rank = 1
 ),
 
-anonymous_ids as (
+devices as (
     select
-        anonymous_id,
+        device_id,
+        min(anonymous_id) as anonymous_id,
         min(event_at) as first_seen_at,
         count(distinct user_id) as user_id_count
     from events
-    group by anonymous_id
+    group by device_id
 ),
 
 final as (
     select
-        anonymous_ids.anonymous_id,
+        devices.device_id,
+        devices.anonymous_id,
         first_identifications.user_id,
-        {{ user_key('first_identifications.user_id', 'anonymous_ids.anonymous_id') }} as user_key,
+        {{ user_key('first_identifications.user_id', 'devices.anonymous_id') }} as user_key,
         first_identifications.user_id is not null as is_identified,
-        anonymous_ids.user_id_count,
-        anonymous_ids.first_seen_at
-    from anonymous_ids
+        devices.user_id_count,
+        devices.first_seen_at
+    from devices
     left join first_identifications
-        on anonymous_ids.anonymous_id = first_identifications.anonymous_id
+        on devices.device_id = first_identifications.device_id
 )
 
 select * from final

@@ -1,14 +1,17 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
-# No `from __future__ import annotations` here: Dagster reads the Config annotations at runtime.
+# No `from __future__ import annotations`: Dagster reads the Config annotations at runtime.
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, Config
+from dagster import AssetExecutionContext, BackfillPolicy, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from ..dbt_cli import dbt_build_args, layer_group
+from ..dbt_cli import dbt_build_args, layer_group, partition_window_vars
+from ..partitions import daily_partitions, first_partition_date
 from ..project import microconv_project
+from ..settings import get_settings
+from ..warehouse import WAREHOUSE_POOL, ensure_writable, retry_if_locked
 
 
 class MicroconvTranslator(DagsterDbtTranslator):
@@ -22,14 +25,44 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False
     # dbt --vars, for example {"session_inactivity_minutes": "45"}.
     vars: dict[str, str] = {}  # noqa: RUF012 - pydantic copies defaults per instance
+    # Build models only (no data or unit tests): for quick reprocessing, never for scheduled runs.
+    skip_tests: bool = False
+    # Ignore the partition window and reprocess every event (what `microconv run` does without dates).
+    whole_history: bool = False
+
+
+def run_vars(context: AssetExecutionContext, config: DbtBuildConfig) -> dict[str, str]:
+    """The partition window of the run (min_date/max_date) merged with the configured vars."""
+    dbt_vars: dict[str, str] = {}
+    if not config.whole_history:
+        window = context.partition_time_window
+        dbt_vars = partition_window_vars(window.start.date(), window.end.date(), first_partition_date())
+    return {**dbt_vars, **config.vars}
 
 
 @dbt_assets(
     manifest=microconv_project.manifest_path,
     project=microconv_project,
     dagster_dbt_translator=MicroconvTranslator(),
+    partitions_def=daily_partitions,
+    # A backfill over many days is one dbt invocation over the whole window, not one per day.
+    backfill_policy=BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
 )
 def microconv_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
-    yield from dbt.cli(dbt_build_args(config.full_refresh, config.vars), context=context).stream()
+    ensure_writable(get_settings().duckdb_path)
+    dbt_vars = run_vars(context, config)
+    context.log.info(f"dbt build with vars {dbt_vars} (full refresh: {config.full_refresh})")
+    invocation = dbt.cli(
+        dbt_build_args(config.full_refresh, dbt_vars, config.skip_tests),
+        context=context,
+        raise_on_error=False,
+    )
+    yield from invocation.stream()
+    error = invocation.get_error()
+    if error is not None:
+        # Another process took the file between the probe and dbt's connection: retry later.
+        retry_if_locked(error)
+        raise error

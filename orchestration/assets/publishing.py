@@ -1,10 +1,12 @@
 """The publishing asset: a read-only copy of core and marts for BI tools, after every successful build."""
 
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
+from ..partitions import daily_partitions
 from ..publish import publish
 from ..settings import get_settings
+from ..warehouse import WAREHOUSE_POOL
 from .dbt import microconv_dbt_assets
 
 PUBLISHED_KEY = AssetKey(["publish", "bi_copy"])
@@ -15,6 +17,9 @@ PUBLISHED_KEY = AssetKey(["publish", "bi_copy"])
     deps=list(microconv_dbt_assets.keys),
     group_name="publish",
     kinds={"duckdb", "parquet"},
+    partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
+    backfill_policy=BackfillPolicy.single_run(),
     description=(
         "Read-only DuckDB copy (v1.0.0 storage, atomically replaced) and one Parquet file per table of "
         "the core, marts and config schemas, for BI tools. Not run when the build fails."

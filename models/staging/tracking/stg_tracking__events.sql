@@ -1,11 +1,21 @@
-{#- One row per raw row: typed, validated and deduplicated. A table rather than a view because it is
-    the event-heavy input of three models and because the PII salt must not be stored in a view. -#}
-{{ config(materialized='table') }}
+{#- One row per raw row: typed, validated and deduplicated. Materialized (not a view) because it is
+    the event-heavy input of several models and because the PII salt must not be stored in a view.
+    Incremental by load: each run appends the raw rows of files not processed before, and a new row
+    whose event_id is already clean here counts as a duplicate, exactly as in a full refresh (the
+    earliest-ingested copy wins). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail'
+) }}
 
 with
 
 source as (
     select * from {{ source('tracking', 'events') }}
+    {%- if is_incremental() %}
+    where _file_id not in (select distinct processed.file_id from {{ this }} as processed)
+    {%- endif %}
 ),
 
 tracked_event_names as (
@@ -87,6 +97,7 @@ renamed as (
             source._ingested_at
         ) as loaded_at,
         source._source_file as source_file,
+        source._file_id as file_id,
         source._source_row as source_row,
         source._ingested_at as ingested_at
     from source
@@ -148,14 +159,31 @@ validated as (
         on parsed.event_name = known_event_names.event_name
 ),
 
+{% if is_incremental() -%}
+processed_event_ids as (
+    select distinct processed.event_id
+    from {{ this }} as processed
+    where processed.row_status = 'clean'
+),
+{%- else %}
+processed_event_ids as (
+    select cast(null as {{ dbt.type_string() }}) as event_id
+    where false
+),
+{%- endif %}
+
 ranked as (
     select
         validated.*,
         row_number() over (
             partition by validated.rejection_reason is null, validated.event_id
-            order by validated.loaded_at, validated.ingested_at, validated.raw_row_key
-        ) as event_id_rank
+            order by validated.ingested_at, validated.loaded_at, validated.raw_row_key
+        ) as event_id_rank,
+        processed_event_ids.event_id is not null as is_processed_event_id
     from validated
+    left join processed_event_ids
+        on validated.event_id = processed_event_ids.event_id
+        and validated.rejection_reason is null
 ),
 
 final as (
@@ -191,12 +219,13 @@ final as (
         experiment_variant,
         loaded_at,
         source_file,
+        file_id,
         source_row,
         ingested_at,
         rejection_reason,
         case
             when rejection_reason is not null then 'quarantined'
-            when event_id_rank > 1 then 'duplicate'
+            when event_id_rank > 1 or is_processed_event_id then 'duplicate'
             else 'clean'
         end as row_status
     from ranked

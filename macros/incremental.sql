@@ -1,0 +1,56 @@
+{#- Incremental processing window.
+
+    A scheduled run processes one Dagster partition: the half-open date window
+    min_date <= event_date < max_date (vars, ISO dates). Late events are picked up by reprocessing the
+    late_arrival_lookback_days days before min_date as well. A bound left unset is open, so a run
+    without vars reprocesses everything. -#}
+
+{#- The validated ISO date of a window var, or none when unset. Anything but YYYY-MM-DD is a clear
+    compile error, so a var can never inject SQL. -#}
+{% macro window_date(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or (value | string | trim) in ('', 'none', 'null') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string | trim -%}
+    {%- set parts = text.split('-') -%}
+    {%- if text | length != 10 or parts | length != 3 or not (parts[0] ~ parts[1] ~ parts[2]).isdigit() -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be an ISO date (YYYY-MM-DD), got: " ~ text) }}
+    {%- endif -%}
+    {{ return(modules.datetime.date(parts[0] | int, parts[1] | int, parts[2] | int)) }}
+{%- endmacro %}
+
+{#- SQL predicate: the date expression falls in [min_date - late_arrival_lookback_days, max_date). -#}
+{% macro in_reprocessing_window(date_expression) -%}
+    {%- set min_date = window_date('min_date') -%}
+    {%- set max_date = window_date('max_date') -%}
+    {%- if min_date is not none and max_date is not none and max_date <= min_date -%}
+        {{ exceptions.raise_compiler_error("max_date (" ~ max_date ~ ") must be after min_date (" ~ min_date ~ "); the window is half-open") }}
+    {%- endif -%}
+    (
+        {%- if min_date is not none %}
+        {%- set start = min_date - modules.datetime.timedelta(days=var('late_arrival_lookback_days') | int) %}
+        {{ date_expression }} >= cast('{{ start.isoformat() }}' as date)
+        {%- else %} true
+        {%- endif %}
+        and
+        {%- if max_date is not none %}
+        {{ date_expression }} < cast('{{ max_date.isoformat() }}' as date)
+        {%- else %} true
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- The existing relation of another model (none when it was never built), looked up without ref()
+    so that a model can read the previous run's state of a model downstream of it. -#}
+{% macro existing_model_relation(model_name) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.package_name == project_name and node.name == model_name -%}
+            {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}

@@ -1,0 +1,33 @@
+{#- One row per landing file (raw.events._file_id) whose rows the incremental core models have
+    processed. Built after them, so it commits a run's work: when a run fails or is killed before
+    this model, the next run still sees the files as new and reprocesses their devices. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('fct_sessions') }}
+-- depends_on: {{ ref('fct_micro_conversions') }}
+-- depends_on: {{ ref('fct_macro_conversions') }}
+
+with
+
+events as (
+    select
+        file_id,
+        source_file
+    from {{ ref('stg_tracking__events') }}
+),
+
+final as (
+    select
+        file_id,
+        min(source_file) as source_file
+    from events
+    {%- if is_incremental() %}
+    where file_id not in (select processed.file_id from {{ this }} as processed)
+    {%- endif %}
+    group by file_id
+)
+
+select * from final

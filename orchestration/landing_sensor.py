@@ -1,0 +1,111 @@
+"""A sensor that starts a run when new landing files appear, for the days their events fall on."""
+
+# No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from .ingest import contract_select_sql, discover_files, source_name
+from .jobs import microconv_job
+from .partitions import first_partition_date, range_tags
+from .settings import get_settings
+
+
+@dataclass(frozen=True)
+class LandingCursor:
+    """Files up to `mtime` were seen; `names` are the ones stamped exactly `mtime` (ties)."""
+
+    mtime: float = 0.0
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str | None) -> "LandingCursor":
+        if not text:
+            return cls()
+        data = json.loads(text)
+        return cls(float(data["mtime"]), tuple(data["names"]))
+
+    def dump(self) -> str:
+        return json.dumps({"mtime": self.mtime, "names": list(self.names)})
+
+
+def new_files(
+    files: list[Path], landing_dir: Path, cursor: LandingCursor
+) -> tuple[list[Path], LandingCursor]:
+    """Files newer than the cursor, and the cursor after them."""
+    stamped = [(path.stat().st_mtime, source_name(path, landing_dir), path) for path in files]
+    fresh = [
+        (mtime, name, path)
+        for mtime, name, path in stamped
+        if mtime > cursor.mtime or (mtime == cursor.mtime and name not in cursor.names)
+    ]
+    if not fresh:
+        return [], cursor
+    latest = max(mtime for mtime, _, _ in fresh)
+    ties = {name for mtime, name, _ in stamped if mtime == latest}
+    if latest == cursor.mtime:
+        ties |= set(cursor.names)
+    return [path for _, _, path in sorted(fresh)], LandingCursor(latest, tuple(sorted(ties)))
+
+
+def event_day_range(files: list[Path], first_day: date, last_day: date) -> tuple[date, date] | None:
+    """First and last event day (clamped to the partitions) over the readable files, else None."""
+    days: list[date] = []
+    with duckdb.connect() as con:
+        con.execute("set timezone = 'UTC'")
+        for path in files:
+            try:
+                select_sql = contract_select_sql(con, path)
+                low, high = con.execute(
+                    f"""
+                    select min(event_day), max(event_day)
+                    from (
+                        select cast(try_cast(event_timestamp as timestamptz) as date) as event_day
+                        from ({select_sql}) as contract
+                    ) as parsed
+                    where event_day between ? and ?
+                    """,
+                    [first_day, last_day + timedelta(days=1)],
+                ).fetchone()
+            except (duckdb.Error, UnicodeDecodeError, OSError):
+                continue  # the loader rejects the file and reports it; the run still happens
+            days += [day for day in (low, high) if day is not None]
+    if not days:
+        return None
+    return max(min(days), first_day), min(max(days), last_day)
+
+
+@sensor(
+    name="microconv_new_landing_files",
+    job=microconv_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "Starts a run of microconv_job when new files land, over the days their events fall on "
+        "(one run for the whole range); never opens the warehouse."
+    ),
+)
+def new_landing_files(context: SensorEvaluationContext):
+    settings = get_settings()
+    cursor = LandingCursor.parse(context.cursor)
+    files, next_cursor = new_files(
+        discover_files(settings.landing_dir, settings.landing_glob), settings.landing_dir, cursor
+    )
+    if not files:
+        return SkipReason(f"No new files in {settings.landing_dir}")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    first_day = first_partition_date()
+    day_range = event_day_range(files, first_day, yesterday) or (yesterday, yesterday)
+    start, end = (day.isoformat() for day in day_range)
+    names = sorted(source_name(path, settings.landing_dir) for path in files)
+    run_key = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+    context.update_cursor(next_cursor.dump())
+    context.log.info(f"{len(files)} new landing files with events from {start} to {end}: {names[:10]}")
+    if start == end:
+        return RunRequest(run_key=run_key, partition_key=start)
+    return RunRequest(run_key=run_key, tags=range_tags(start, end))

@@ -1,0 +1,132 @@
+"""A hand-written corpus of bad input (tests/corpus/bad_input): every row ends clean, quarantined with
+the expected reason, or counted as a duplicate; unreadable files are moved aside with their error;
+the accounting balances; `microconv run` exits 0 and says what it rejected."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "bad_input"
+ROW_FILES = ("01_rows.csv", "02_missing_optional_columns.jsonl")
+UNREADABLE_FILES = {
+    "03_latin1_encoded.csv": "unicode",
+    "04_truncated.jsonl.gz": "",
+    "05_truncated.parquet": "parquet",
+    "06_cut_mid_line.jsonl": "",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus_run(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("corpus")
+    landing = root / "landing"
+    shutil.copytree(CORPUS, landing)
+    env = {
+        **os.environ,
+        "MICROCONV_DUCKDB_PATH": str(root / "microconv.duckdb"),
+        "MICROCONV_LANDING_DIR": str(landing),
+        "MICROCONV_PUBLISH_DIR": str(root / "publish"),
+        "MICROCONV_ALERTS_PATH": str(root / "alerts.jsonl"),
+        "MICROCONV_FIRST_PARTITION": "2026-01-01",
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    microconv = Path(sys.executable).parent / "microconv"
+    completed = subprocess.run(
+        [str(microconv), "run", "--start", "2026-01-01", "--end", "2026-01-01"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return completed, root / "microconv.duckdb", landing
+
+
+def _expected_rows() -> list[tuple[str, int, str, str | None]]:
+    """(file, row number, expected status, expected reason) from the corpus files' own columns."""
+    with duckdb.connect() as con:
+        csv_rows = con.execute(
+            f"""
+            select '01_rows.csv', row_number() over (), expected_status, expected_reason
+            from read_csv('{CORPUS / "01_rows.csv"}', all_varchar = true, header = true)
+            """
+        ).fetchall()
+        json_rows = con.execute(
+            f"""
+            select '02_missing_optional_columns.jsonl', row_number() over (),
+                json_extract_string(json, '$.expected_status'), json_extract_string(json, '$.expected_reason')
+            from read_json_objects('{CORPUS / "02_missing_optional_columns.jsonl"}')
+            """
+        ).fetchall()
+    return csv_rows + json_rows
+
+
+def test_run_exits_zero_and_reports_rejections(corpus_run) -> None:
+    completed, _, _ = corpus_run
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    output = completed.stdout + completed.stderr
+    for name in UNREADABLE_FILES:
+        assert f"Rejected landing file {name}" in output or name in output
+    assert "Quarantined rows by reason" in output
+    assert "missing_event_id" in output
+
+
+def test_every_row_has_its_expected_outcome(corpus_run) -> None:
+    _, warehouse, _ = corpus_run
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        actual = {
+            (source_file, source_row): (status, reason)
+            for source_file, source_row, status, reason in con.execute(
+                """
+                select source_file, source_row, row_status, rejection_reason
+                from staging.stg_tracking__events
+                """
+            ).fetchall()
+        }
+    expected = {(file, row): (status, reason) for file, row, status, reason in _expected_rows()}
+    assert len(expected) >= 20
+    assert actual == expected
+
+
+def test_the_corpus_covers_every_rejection_reason(corpus_run) -> None:
+    reasons = {reason for _, _, status, reason in _expected_rows() if status == "quarantined"}
+    assert len(reasons) == 12
+
+
+def test_unreadable_files_are_moved_aside_with_their_error(corpus_run) -> None:
+    _, warehouse, landing = corpus_run
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rejected = dict(con.execute("select source_file, error from raw.rejected_files").fetchall())
+    assert {Path(name).name for name in rejected} == set(UNREADABLE_FILES)
+    for name, hint in UNREADABLE_FILES.items():
+        assert (landing / "_rejected" / name).exists()
+        assert (landing / "_rejected" / f"{name}.error.txt").read_text().strip()
+        error = next(message for path, message in rejected.items() if Path(path).name == name)
+        assert hint.lower() in error.lower(), error
+
+
+def test_accounting_balances(corpus_run) -> None:
+    _, warehouse, _ = corpus_run
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        raw = con.execute("select count(*) from raw.events").fetchone()[0]
+        clean, quarantined, duplicates = con.execute(
+            """
+            select sum(clean_rows), sum(quarantined_rows), sum(duplicate_rows)
+            from marts.event_quality_daily
+            """
+        ).fetchone()
+        facts = con.execute("select count(*) from intermediate.int_events_sessionized").fetchone()[0]
+        quarantine_table = con.execute("select count(*) from core.quarantined_events").fetchone()[0]
+    assert raw == len(_expected_rows())
+    assert raw == clean + quarantined + duplicates
+    assert facts == clean
+    assert quarantine_table == quarantined
