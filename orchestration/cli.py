@@ -140,7 +140,9 @@ def run_job(
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    ok = run_job(full_refresh=args.full_refresh, start=args.start, end=args.end).success
+    ok = run_job(
+        full_refresh=args.full_refresh, start=args.start, end=args.end, skip_tests=args.skip_tests
+    ).success
     if ok:
         from .summary import warehouse_summary
 
@@ -225,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Dagster job (ingestion + dbt build) in-process")
     run.add_argument("--full-refresh", action="store_true")
+    run.add_argument("--skip-tests", action="store_true", help="build models only (no dbt tests)")
     run.add_argument("--start", type=_iso_day, help="first day to process (YYYY-MM-DD, UTC)")
     run.add_argument("--end", type=_iso_day, help="last day to process, inclusive (default: yesterday)")
     run.set_defaults(func=cmd_run)

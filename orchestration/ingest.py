@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from .sql import quote_literal
+
 log = logging.getLogger(__name__)
 
 CONTRACT_COLUMNS: tuple[str, ...] = (
@@ -134,14 +136,10 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def contract_select_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """A SELECT giving the contract columns (as text) of one landing file, in file order."""
     fmt = landing_format(path)
-    literal = _sql_literal(str(path))
+    literal = quote_literal(str(path))
     if fmt == "json":
         reader = f"read_json_objects({literal}, format = 'newline_delimited')"
         columns = [f"json_extract_string(json, '$.\"{column}\"') as {column}" for column in CONTRACT_COLUMNS]
@@ -217,6 +215,14 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path) -> 
     return int(row_count)
 
 
+def describe_load_error(error: BaseException, limit: int = 400) -> str:
+    """One line saying why a file could not be read: the error's first paragraph, without the raw
+    line DuckDB quotes (it may hold personal data)."""
+    paragraph = str(error).strip().split("\n\n")[0]
+    lines = [line.strip() for line in paragraph.splitlines() if not line.startswith("Original Line")]
+    return f"{type(error).__name__}: {' '.join(line for line in lines if line)}"[:limit]
+
+
 def load_landing_files(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
@@ -231,7 +237,7 @@ def load_landing_files(
         try:
             rows = load_file(con, path, landing_dir)
         except (duckdb.Error, UnicodeDecodeError, OSError) as error:
-            message = f"{type(error).__name__}: {error}".splitlines()[0]
+            message = describe_load_error(error)
             moved = _move_aside(path, landing_dir, message)
             con.execute(
                 "insert into raw.rejected_files values (?, ?, ?, ?, ?)",

@@ -54,7 +54,7 @@ def new_files(
 
 
 def event_day_range(files: list[Path], first_day: date, last_day: date) -> tuple[date, date] | None:
-    """First and last event day (clamped to the partitions) over the readable files, else None."""
+    """First and last event day within the partitions over the readable files, else None."""
     days: list[date] = []
     with duckdb.connect() as con:
         con.execute("set timezone = 'UTC'")
@@ -70,14 +70,12 @@ def event_day_range(files: list[Path], first_day: date, last_day: date) -> tuple
                     ) as parsed
                     where event_day between ? and ?
                     """,
-                    [first_day, last_day + timedelta(days=1)],
+                    [first_day, last_day],
                 ).fetchone()
             except (duckdb.Error, UnicodeDecodeError, OSError):
                 continue  # the loader rejects the file and reports it; the run still happens
             days += [day for day in (low, high) if day is not None]
-    if not days:
-        return None
-    return max(min(days), first_day), min(max(days), last_day)
+    return (min(days), max(days)) if days else None
 
 
 @sensor(

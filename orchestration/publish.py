@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from .settings import Settings, get_settings
+from .sql import quote_identifier, quote_literal
 
 PUBLISHED_SCHEMAS = ("core", "marts", "config")
 PUBLISHED_FILE = "microconv.duckdb"
@@ -31,14 +32,6 @@ class PublishReport:
     database: Path
     parquet_dir: Path
     tables: dict[str, int] = field(default_factory=dict)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
@@ -65,13 +58,12 @@ def publish(settings: Settings | None = None) -> PublishReport:
     report = PublishReport(database=publish_dir / PUBLISHED_FILE, parquet_dir=parquet_dir)
     try:
         with duckdb.connect() as con:
-            con.execute(f"attach {_literal(str(settings.duckdb_path))} as warehouse (read_only)")
-            con.execute(
-                f"attach {_literal(str(staging_file))} as published (storage_version '{STORAGE_VERSION}')"
-            )
+            con.execute(f"attach {quote_literal(str(settings.duckdb_path))} as warehouse (read_only)")
+            published_path = quote_literal(str(staging_file))
+            con.execute(f"attach {published_path} as published (storage_version '{STORAGE_VERSION}')")
             for schema, table in published_tables(con, "warehouse"):
-                name = f"{_quote(schema)}.{_quote(table)}"
-                con.execute(f"create schema if not exists published.{_quote(schema)}")
+                name = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+                con.execute(f"create schema if not exists published.{quote_identifier(schema)}")
                 con.execute(f"create table published.{name} as select * from warehouse.{name}")
                 report.tables[f"{schema}.{table}"] = con.execute(
                     f"select count(*) from published.{name}"
@@ -79,7 +71,9 @@ def publish(settings: Settings | None = None) -> PublishReport:
                 target = parquet_dir / schema / f"{table}.parquet"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 staging_parquet = target.with_name(f".{table}.{token}.parquet.tmp")
-                con.execute(f"copy published.{name} to {_literal(str(staging_parquet))} (format parquet)")
+                con.execute(
+                    f"copy published.{name} to {quote_literal(str(staging_parquet))} (format parquet)"
+                )
                 os.replace(staging_parquet, target)
             con.execute("detach published")
         os.replace(staging_file, report.database)

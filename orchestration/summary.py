@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from .sql import quote_identifier
+
 SCHEMAS = ("raw", "staging", "intermediate", "core", "marts")
 
 
@@ -17,14 +19,16 @@ def warehouse_summary(duckdb_path: Path) -> str:
             """
             select table_schema, table_name
             from information_schema.tables
-            where table_schema in ({})
+            where list_contains(?, table_schema)
             order by table_schema, table_name
-            """.format(", ".join(f"'{schema}'" for schema in SCHEMAS))
+            """,
+            [list(SCHEMAS)],
         ).fetchall()
         order = {schema: index for index, schema in enumerate(SCHEMAS)}
         lines.append("Rows per layer:")
         for schema, table in sorted(tables, key=lambda row: (order[row[0]], row[1])):
-            count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            count = con.execute(f"select count(*) from {quote_identifier(schema)}.{quote_identifier(table)}")
+            count = count.fetchone()[0]
             lines.append(f"  {schema + '.' + table:<45} {count:>12,}")
         if ("core", "quarantined_events") in tables:
             reasons = con.execute(

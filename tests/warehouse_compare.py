@@ -6,13 +6,11 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.sql import quote_identifier, quote_literal
+
 # Load bookkeeping that legitimately differs between two loads of the same files.
 IGNORED_COLUMNS = frozenset({"ingested_at", "_ingested_at", "first_ingested_at", "last_ingested_at"})
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def list_tables(
@@ -44,7 +42,7 @@ def _select_list(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, tabl
     for name, data_type in columns:
         if name in IGNORED_COLUMNS:
             continue
-        quoted = _quote(name)
+        quoted = quote_identifier(name)
         if data_type.upper() in FLOAT_TYPES or data_type.upper().startswith("DECIMAL"):
             # Parallel float sums are not bit-for-bit reproducible; compare to a relative precision.
             parts.append(f"round(cast({quoted} as double), {digits}) as {quoted}")
@@ -62,8 +60,8 @@ def table_differences(
     """For every table of `schemas` in either file: rows only in left and only in right (multiset)."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_literal(str(left))} as lhs (read_only)")
-        con.execute(f"attach {_literal(str(right))} as rhs (read_only)")
+        con.execute(f"attach {quote_literal(str(left))} as lhs (read_only)")
+        con.execute(f"attach {quote_literal(str(right))} as rhs (read_only)")
         left_tables = set(list_tables(con, "lhs", schemas))
         right_tables = set(list_tables(con, "rhs", schemas))
         differences: dict[str, tuple[int, int]] = {}
@@ -73,8 +71,8 @@ def table_differences(
                 differences[name] = (-1, -1)
                 continue
             columns = _select_list(con, "lhs", schema, table, digits)
-            lhs = f"select {columns} from lhs.{_quote(schema)}.{_quote(table)}"
-            rhs = f"select {columns} from rhs.{_quote(schema)}.{_quote(table)}"
+            lhs = f"select {columns} from lhs.{quote_identifier(schema)}.{quote_identifier(table)}"
+            rhs = f"select {columns} from rhs.{quote_identifier(schema)}.{quote_identifier(table)}"
             only_left = con.execute(f"select count(*) from ({lhs} except all {rhs})").fetchone()[0]
             only_right = con.execute(f"select count(*) from ({rhs} except all {lhs})").fetchone()[0]
             if only_left or only_right:
@@ -82,7 +80,3 @@ def table_differences(
         return differences
     finally:
         con.close()
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

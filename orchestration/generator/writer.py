@@ -262,8 +262,13 @@ select
     devices.v0 as device_category,
     countries.v0 as country,
     case when simulated_rows.is_bot then bot_user_agents.v0 else user_agents.v0 end as user_agent,
-    '10.' || (simulated_rows.visitor // 65536 % 256) || '.' || (simulated_rows.visitor // 256 % 256)
-        || '.' || (simulated_rows.visitor % 256) as ip_address,
+    case
+        when simulated_rows.visitor % 3 = 0
+            then '2001:db8::' || lower(to_hex(simulated_rows.visitor // 65536 % 65536))
+                || ':' || lower(to_hex(simulated_rows.visitor % 65536))
+        else '10.' || (simulated_rows.visitor // 65536 % 256) || '.' || (simulated_rows.visitor // 256 % 256)
+            || '.' || (simulated_rows.visitor % 256)
+    end as ip_address,
     case when simulated_rows.event_name in ('sign_up', 'newsletter_signup', 'webinar_signup')
         then 'visitor' || simulated_rows.visitor || '@example.com' end as email,
     '{{' || concat_ws(', ',

@@ -3,7 +3,11 @@ full refresh; rerunning a partition changes nothing."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +33,8 @@ class Warehouses:
     daily: Path
     full: Path
     rerun: Path
+    crashed: Path
+    crash_log: str
     landing_files: list[Path]
 
 
@@ -78,7 +84,17 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
             for path in files:
                 if _file_day(path) == day or (last and _file_day(path) > day):
                     shutil.copy(path, daily / "landing" / path.name)
+            if last:
+                before_last = root / "before_last.duckdb"
+                shutil.copy(daily / "microconv.duckdb", before_last)
             _run(day, day)
+        # Crash: the last partition again from the state before it, killed (SIGKILL) while dbt is
+        # building, then rerun.
+        crashed = root / "crashed.duckdb"
+        shutil.copy(before_last, crashed)
+        patch.setenv("MICROCONV_DUCKDB_PATH", str(crashed))
+        crash_log = _killed_mid_build(event_days[-1], crashed)
+        _run(event_days[-1], event_days[-1])
         rerun = root / "rerun.duckdb"
         shutil.copy(daily / "microconv.duckdb", rerun)
         # Idempotency: the middle partition again, on the copy.
@@ -91,7 +107,37 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
         for path in files:
             shutil.copy(path, full / "landing" / path.name)
         _run(full_refresh=True)
-    return Warehouses(daily / "microconv.duckdb", full / "microconv.duckdb", rerun, files)
+    return Warehouses(daily / "microconv.duckdb", full / "microconv.duckdb", rerun, crashed, crash_log, files)
+
+
+def _killed_mid_build(day: str, warehouse: Path) -> str:
+    """Run `microconv run` for the day in a subprocess and SIGKILL its process group as soon as dbt
+    has committed fct_sessions (and before the run ends); returns what the run logged."""
+    command = [
+        str(Path(sys.executable).parent / "microconv"),
+        "run",
+        "--start",
+        day,
+        "--end",
+        day,
+        "--skip-tests",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    lines = []
+    assert process.stderr is not None
+    for line in process.stderr:
+        lines.append(line)
+        if "fct_sessions" in line and "ASSET_MATERIALIZATION" in line:
+            assert process.poll() is None
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(lines[-20:])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        committed = con.execute("select count(*) from intermediate.int_files_processed").fetchone()[0]
+    return f"killed with {committed} files committed\n" + "".join(lines)
 
 
 def test_the_data_has_late_events_in_later_files(warehouses: Warehouses) -> None:
@@ -129,6 +175,16 @@ def test_daily_partitions_equal_a_full_refresh(warehouses: Warehouses) -> None:
 
 def test_rerunning_a_partition_changes_nothing(warehouses: Warehouses) -> None:
     differences = table_differences(warehouses.daily, warehouses.rerun)
+    assert {name: diff for name, diff in differences.items() if name not in RUN_SCOPED} == {}
+
+
+def test_a_run_killed_mid_build_then_rerun_equals_a_clean_run(warehouses: Warehouses) -> None:
+    # The kill left a half-written run: day 3's files were not committed as processed.
+    with duckdb.connect(str(warehouses.daily), read_only=True) as con:
+        files = con.execute("select count(*) from intermediate.int_files_processed").fetchone()[0]
+    assert warehouses.crash_log.startswith("killed with ")
+    assert int(warehouses.crash_log.split()[2]) < files
+    differences = table_differences(warehouses.daily, warehouses.crashed)
     assert {name: diff for name, diff in differences.items() if name not in RUN_SCOPED} == {}
 
 

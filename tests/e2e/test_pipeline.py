@@ -10,10 +10,20 @@ import duckdb
 import pytest
 
 from orchestration.generator import GeneratorConfig, generate
+from orchestration.sql import quote_identifier
 
 pytestmark = pytest.mark.e2e
 
 ANOMALY_CHECK = "no_anomaly_on_latest_complete_day"
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+IPV4 = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b")
+# Full or '::'-compressed IPv6 addresses (hashes are plain hex, without colons).
+IPV6 = re.compile(
+    r"\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4})?\b", re.I
+)
+PII_PATTERNS = (EMAIL, IPV4, IPV6)
+
+
 CONFIG = GeneratorConfig(events=100_000, days=28, seed=11, dirty_share=0.03)
 
 
@@ -120,6 +130,7 @@ def test_no_raw_pii_outside_staging(warehouse) -> None:
     ).fetchall()
     pii = {row[0] for row in raw_values}
     assert any("@" in value for value in pii)
+    assert any(IPV4.search(value) for value in pii) and any(IPV6.search(value) for value in pii)
     columns = warehouse.execute(
         """
         select table_schema, table_name, column_name
@@ -127,13 +138,13 @@ def test_no_raw_pii_outside_staging(warehouse) -> None:
         where table_schema not in ('raw', 'staging', 'config') and data_type = 'VARCHAR'
         """
     ).fetchall()
-    # Raw values themselves, or anything shaped like an email address or an IPv4 address.
-    pattern = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|^\d{1,3}(\.\d{1,3}){3}$")
     for schema, table, column in columns:
+        name, relation = quote_identifier(column), f"{quote_identifier(schema)}.{quote_identifier(table)}"
         values = warehouse.execute(
-            f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null limit 100000'
+            f"select distinct {name} from {relation} where {name} is not null limit 100000"
         ).fetchall()
-        leaked = [value for (value,) in values if value in pii or pattern.search(value)]
+        # Raw values themselves, or anything shaped like an email, IPv4 or IPv6 address.
+        leaked = [value for (value,) in values if value in pii or any(p.search(value) for p in PII_PATTERNS)]
         assert not leaked, f"{schema}.{table}.{column} holds raw PII, e.g. {leaked[:1]}"
 
 

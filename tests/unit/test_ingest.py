@@ -112,3 +112,14 @@ def test_unreadable_file_is_moved_aside_and_others_load(
     assert con.execute("select count(*) from raw.rejected_files").fetchone()[0] == 1
     # The rejected folder is not picked up again.
     assert load_landing_files(con, tmp_path).rejected == []
+
+
+def test_load_errors_are_one_line_without_the_quoted_raw_line() -> None:
+    from orchestration.ingest import describe_load_error
+
+    error = ValueError(
+        "CSV Error on Line: 2\nOriginal Line: e1,jane@example.com\n"
+        "Invalid unicode detected.\n\n  file = x.csv"
+    )
+    message = describe_load_error(error)
+    assert message == "ValueError: CSV Error on Line: 2 Invalid unicode detected."

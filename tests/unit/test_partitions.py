@@ -1,0 +1,138 @@
+"""Partition windows, lock detection, the new-file sensor's cursor and day range, the definitions."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.dbt_cli import dbt_build_args, lock_error_in, partition_window_vars
+from orchestration.landing_sensor import LandingCursor, event_day_range, new_files
+
+FIRST = date(2026, 1, 1)
+
+
+def test_a_day_is_a_half_open_window() -> None:
+    assert partition_window_vars(date(2026, 3, 4), date(2026, 3, 5), FIRST) == {
+        "min_date": "2026-03-04",
+        "max_date": "2026-03-05",
+    }
+
+
+def test_a_window_from_the_first_partition_has_no_lower_bound() -> None:
+    assert partition_window_vars(FIRST, date(2026, 1, 9), FIRST) == {"max_date": "2026-01-09"}
+
+
+def test_an_empty_window_is_an_error() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        partition_window_vars(date(2026, 3, 5), date(2026, 3, 5), FIRST)
+
+
+def test_build_args_can_skip_tests() -> None:
+    assert dbt_build_args(skip_tests=True) == [
+        "build",
+        "--exclude-resource-type",
+        "test",
+        "--exclude-resource-type",
+        "unit_test",
+    ]
+
+
+def test_a_real_duckdb_lock_conflict_is_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    script = (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+        "print('ready', flush=True); time.sleep(30)"
+    )
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(duckdb.IOException) as raised:
+            duckdb.connect(str(path))
+        assert lock_error_in(str(raised.value))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not lock_error_in("Binder Error: column x not found")
+
+
+def test_open_warehouse_asks_dagster_to_retry_on_a_lock(tmp_path: Path, monkeypatch) -> None:
+    from dagster import RetryRequested
+
+    from orchestration import warehouse
+
+    def locked(*_args, **_kwargs):
+        raise duckdb.IOException('IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held')
+
+    monkeypatch.setattr(warehouse.duckdb, "connect", locked)
+    with pytest.raises(RetryRequested), warehouse.open_warehouse(tmp_path / "w.duckdb"):
+        pass
+
+
+def _touch(path: Path, mtime: float, rows: str = "") -> Path:
+    path.write_text("event_id,event_timestamp\n" + rows)
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_the_cursor_sees_each_file_once_even_with_equal_mtimes(tmp_path: Path) -> None:
+    first = _touch(tmp_path / "a.csv", 1000.0)
+    second = _touch(tmp_path / "b.csv", 1000.0)
+    files, cursor = new_files([first], tmp_path, LandingCursor())
+    assert files == [first] and cursor == LandingCursor(1000.0, ("a.csv",))
+    files, cursor = new_files([first, second], tmp_path, LandingCursor.parse(cursor.dump()))
+    assert files == [second] and cursor == LandingCursor(1000.0, ("a.csv", "b.csv"))
+    assert new_files([first, second], tmp_path, cursor) == ([], cursor)
+    third = _touch(tmp_path / "c.csv", 2000.0)
+    assert new_files([first, second, third], tmp_path, cursor)[0] == [third]
+
+
+def test_the_day_range_ignores_bad_timestamps_and_unreadable_files(tmp_path: Path) -> None:
+    good = _touch(
+        tmp_path / "events.csv",
+        1.0,
+        "e1,2026-02-03T10:00:00Z\ne2,2026-02-05T23:59:00+00:00\ne3,1999-01-01T00:00:00Z\ne4,not a time\n",
+    )
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 truncated")
+    assert event_day_range([good, broken], FIRST, date(2026, 11, 1)) == (date(2026, 2, 3), date(2026, 2, 5))
+    assert event_day_range([broken], FIRST, date(2026, 11, 1)) is None
+    # Only days that are partitions count.
+    assert event_day_range([good], date(2026, 2, 2), date(2026, 2, 4)) == (date(2026, 2, 3), date(2026, 2, 3))
+    assert event_day_range([good], date(2026, 2, 4), date(2026, 2, 4)) is None
+
+
+def test_definitions_have_the_partitioned_job_schedule_and_both_sensors() -> None:
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("microconv_job")
+    assert job.partitions_def is not None
+    schedule = defs.resolve_schedule_def("microconv_daily")
+    assert schedule.cron_schedule == "0 3 * * *"
+    sensors = {sensor.name for sensor in defs.sensors or []}
+    assert {"microconv_run_failure_alert", "microconv_new_landing_files"} <= sensors
+
+
+def test_the_sensor_requests_one_run_over_the_new_files_days(tmp_path: Path, monkeypatch) -> None:
+    from dagster import RunRequest, SkipReason, build_sensor_context
+
+    from orchestration.landing_sensor import new_landing_files
+
+    monkeypatch.setenv("MICROCONV_LANDING_DIR", str(tmp_path))
+    _touch(tmp_path / "a.csv", 1000.0, "e1,2026-02-03T10:00:00Z\ne2,2026-02-05T10:00:00Z\n")
+    context = build_sensor_context(cursor=None)
+    request = new_landing_files(context)
+    assert isinstance(request, RunRequest)
+    assert request.partition_key_range is not None
+    assert (request.partition_key_range.start, request.partition_key_range.end) == (
+        "2026-02-03",
+        "2026-02-05",
+    )
+    again = new_landing_files(build_sensor_context(cursor=context.cursor))
+    assert isinstance(again, SkipReason)
