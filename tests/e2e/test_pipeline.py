@@ -15,6 +15,7 @@ from orchestration.sql import quote_identifier
 pytestmark = pytest.mark.e2e
 
 ANOMALY_CHECK = "no_anomaly_on_latest_complete_day"
+FRESHNESS_CHECK = "raw_events_are_fresh"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 IPV4 = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b")
 # Full or '::'-compressed IPv6 addresses (hashes are plain hex, without colons).
@@ -68,11 +69,20 @@ def warehouse(pipeline):
 def test_job_succeeds_with_every_dbt_test_as_a_passing_check(pipeline) -> None:
     result, _, _, _, _ = pipeline
     assert result.success
-    checks = [check for check in result.get_asset_check_evaluations() if check.check_name != ANOMALY_CHECK]
+    evaluations = result.get_asset_check_evaluations()
+    checks = [check for check in evaluations if check.check_name not in (ANOMALY_CHECK, FRESHNESS_CHECK)]
     assert len(checks) > 50
     assert all(check.passed for check in checks), [c.check_name for c in checks if not c.passed]
     materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert {"raw/events", "core/fct_sessions", "core/dim_users", "marts/event_quality_daily"} <= materialized
+
+
+def test_freshness_check_warns_on_a_history_that_ended_months_ago(pipeline) -> None:
+    result, _, _, _, _ = pipeline
+    (check,) = [c for c in result.get_asset_check_evaluations() if c.check_name == FRESHNESS_CHECK]
+    assert not check.passed
+    assert check.severity.value == "WARN"
+    assert "stale" in (check.description or "")
 
 
 def test_core_tables_have_rows(warehouse) -> None:
