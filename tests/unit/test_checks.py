@@ -1,0 +1,42 @@
+"""The raw-events freshness check on a tiny warehouse file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.checks import raw_events_are_fresh
+from orchestration.ingest import ensure_raw_tables
+
+
+def _warehouse(path: Path, event_age: timedelta, load_age: timedelta) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with duckdb.connect(str(path)) as con:
+        ensure_raw_tables(con)
+        con.execute(
+            """
+            insert into raw.events
+                (event_id, event_timestamp, _source_file, _file_id, _source_row, _ingested_at)
+            values ('e1', ?, 'f.csv', 'f', 1, ?), ('e2', '2099-01-01T00:00:00Z', 'f.csv', 'f', 2, ?)
+            """,
+            [(now - event_age).isoformat() + "Z", now - load_age, now - load_age],
+        )
+
+
+@pytest.mark.parametrize(
+    ("event_hours", "load_hours", "passed"),
+    [(2, 1, True), (30, 1, False), (2, 40, False)],
+)
+def test_freshness(tmp_path: Path, monkeypatch, event_hours: int, load_hours: int, passed: bool) -> None:
+    path = tmp_path / "w.duckdb"
+    monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(path))
+    monkeypatch.setenv("MICROCONV_FRESHNESS_HOURS", "26")
+    _warehouse(path, timedelta(hours=event_hours), timedelta(hours=load_hours))
+    result = raw_events_are_fresh()
+    assert result.passed is passed
+    # A timestamp far in the future (a broken client clock) never makes stale data look fresh.
+    if not passed:
+        assert result.severity.value == "WARN" and "stale" in result.description
