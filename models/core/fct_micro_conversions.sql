@@ -72,16 +72,22 @@ matched as (
         )
 ),
 
+-- Only session-scoped definitions need a window; every other match counts as it is.
 scoped as (
     select
         matched.*,
+        1 as scope_rank
+    from matched
+    where coalesce(matched.count_scope, 'event') != 'session'
+    union all
+    select
+        matched.*,
         row_number() over (
-            partition by
-                matched.micro_conversion,
-                case when matched.count_scope = 'session' then matched.session_key else matched.event_id end
+            partition by matched.micro_conversion, matched.session_key
             order by matched.occurred_at, matched.event_id
         ) as scope_rank
     from matched
+    where matched.count_scope = 'session'
 ),
 
 final as (
