@@ -5,10 +5,14 @@
     late_arrival_lookback_days days before min_date as well. A bound left unset is open, so a run
     without vars reprocesses everything. -#}
 
-{#- The validated ISO date of a window var, or none when unset. Anything but YYYY-MM-DD is a clear
-    compile error, so a var can never inject SQL. -#}
+{#- The validated ISO date of a window var (or of its environment variable MICROCONV_MIN_DATE /
+    MICROCONV_MAX_DATE, which Dagster sets: unlike --vars, it does not invalidate dbt's partial parse),
+    or none when unset. Anything but YYYY-MM-DD is a clear compile error, so it can never inject SQL. -#}
 {% macro window_date(name) -%}
     {%- set value = var(name, none) -%}
+    {%- if value is none or (value | string | trim) in ('', 'none', 'null') -%}
+        {%- set value = env_var('MICROCONV_' ~ (name | upper), '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) in ('', 'none', 'null') -%}
         {{ return(none) }}
     {%- endif -%}

@@ -1,7 +1,9 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
 # No `from __future__ import annotations`: Dagster reads the Config annotations at runtime.
+import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetExecutionContext, BackfillPolicy, Config
@@ -31,13 +33,32 @@ class DbtBuildConfig(Config):
     whole_history: bool = False
 
 
-def run_vars(context: AssetExecutionContext, config: DbtBuildConfig) -> dict[str, str]:
-    """The partition window of the run (min_date/max_date) merged with the configured vars."""
-    dbt_vars: dict[str, str] = {}
+def window_environment(context: AssetExecutionContext, config: DbtBuildConfig) -> dict[str, str]:
+    """The run's partition window as MICROCONV_MIN_DATE / MICROCONV_MAX_DATE for dbt.
+
+    Environment variables rather than --vars: dbt re-parses the whole project whenever --vars change,
+    which would add a full parse to every daily run.
+    """
+    window_vars: dict[str, str] = {}
     if not config.whole_history:
         window = context.partition_time_window
-        dbt_vars = partition_window_vars(window.start.date(), window.end.date(), first_partition_date())
-    return {**dbt_vars, **config.vars}
+        window_vars = partition_window_vars(window.start.date(), window.end.date(), first_partition_date())
+    return {f"MICROCONV_{name.upper()}": window_vars.get(name, "") for name in ("min_date", "max_date")}
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the dbt subprocess started inside the block, then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @dbt_assets(
@@ -53,14 +74,15 @@ def microconv_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     ensure_writable(get_settings().duckdb_path)
-    dbt_vars = run_vars(context, config)
-    context.log.info(f"dbt build with vars {dbt_vars} (full refresh: {config.full_refresh})")
-    invocation = dbt.cli(
-        dbt_build_args(config.full_refresh, dbt_vars, config.skip_tests),
-        context=context,
-        raise_on_error=False,
-    )
-    yield from invocation.stream()
+    window = window_environment(context, config)
+    context.log.info(f"dbt build, window {window}, vars {config.vars}, full refresh: {config.full_refresh}")
+    with environment(window):
+        invocation = dbt.cli(
+            dbt_build_args(config.full_refresh, config.vars, config.skip_tests),
+            context=context,
+            raise_on_error=False,
+        )
+        yield from invocation.stream()
     error = invocation.get_error()
     if error is not None:
         # Another process took the file between the probe and dbt's connection: retry later.
