@@ -172,25 +172,15 @@ processed_event_ids as (
 ),
 {%- endif %}
 
--- Ranked on a narrow projection and joined back: sorting every column of every row costs far more.
-event_id_ranks as (
-    select
-        raw_row_key,
-        row_number() over (
-            partition by rejection_reason is null, event_id
-            order by ingested_at, loaded_at, raw_row_key
-        ) as event_id_rank
-    from validated
-),
-
 ranked as (
     select
         validated.*,
-        event_id_ranks.event_id_rank,
+        row_number() over (
+            partition by validated.rejection_reason is null, validated.event_id
+            order by validated.ingested_at, validated.loaded_at, validated.raw_row_key
+        ) as event_id_rank,
         processed_event_ids.event_id is not null as is_processed_event_id
     from validated
-    inner join event_id_ranks
-        on validated.raw_row_key = event_id_ranks.raw_row_key
     left join processed_event_ids
         on validated.event_id = processed_event_ids.event_id
         and validated.rejection_reason is null
