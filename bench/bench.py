@@ -28,7 +28,7 @@ START = date(2026, 1, 1)
 _FLOOR_RUNNER = (
     "import duckdb, sys\n"
     "con = duckdb.connect(sys.argv[1], read_only=True)\n"
-    "con.execute(\"set threads = 2; set memory_limit = '4GB'; set preserve_insertion_order = false\")\n"
+    "con.execute(\"set threads = 2; set memory_limit = '3GB'; set preserve_insertion_order = false\")\n"
     "con.execute(open(sys.argv[2]).read())\n"
 )
 
