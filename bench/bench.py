@@ -54,11 +54,11 @@ def _floor(warehouse: Path, env: dict[str, str]) -> tuple[float, float]:
     return run_measured(argv, env, PROJECT)
 
 
-def bench_size(events: int, days: int, repeats: int, work: Path, with_job: bool) -> dict:
-    root = work / f"{events}"
-    shutil.rmtree(root, ignore_errors=True)
-    landing, warehouse = root / "landing", root / "microconv.duckdb"
-    env = environment(
+def _workspace(root: Path, landing: Path, warehouse: Path) -> dict[str, str]:
+    """A fresh DAGSTER_HOME under `root` and the environment pointing every Microconv path there."""
+    (root / "dagster_home").mkdir(parents=True)
+    shutil.copy(PROJECT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
+    return environment(
         MICROCONV_LANDING_DIR=str(landing),
         MICROCONV_DUCKDB_PATH=str(warehouse),
         MICROCONV_PUBLISH_DIR=str(root / "publish"),
@@ -66,8 +66,13 @@ def bench_size(events: int, days: int, repeats: int, work: Path, with_job: bool)
         MICROCONV_FIRST_PARTITION=START.isoformat(),
         DAGSTER_HOME=str(root / "dagster_home"),
     )
-    (root / "dagster_home").mkdir(parents=True)
-    shutil.copy(PROJECT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
+
+
+def bench_size(events: int, days: int, repeats: int, work: Path, with_job: bool) -> dict:
+    root = work / f"{events}"
+    shutil.rmtree(root, ignore_errors=True)
+    landing, warehouse = root / "landing", root / "microconv.duckdb"
+    env = _workspace(root, landing, warehouse)
     generation = Samples()
     rows = 0
     for _ in range(repeats):
@@ -97,16 +102,7 @@ def bench_incremental(events: int, days: int, repeats: int, work: Path) -> dict:
     shutil.rmtree(root, ignore_errors=True)
     generated, landing = root / "generated", root / "landing"
     warehouse, snapshot = root / "microconv.duckdb", root / "history.duckdb"
-    env = environment(
-        MICROCONV_LANDING_DIR=str(landing),
-        MICROCONV_DUCKDB_PATH=str(warehouse),
-        MICROCONV_PUBLISH_DIR=str(root / "publish"),
-        MICROCONV_ALERTS_PATH=str(root / "alerts.jsonl"),
-        MICROCONV_FIRST_PARTITION=START.isoformat(),
-        DAGSTER_HOME=str(root / "dagster_home"),
-    )
-    (root / "dagster_home").mkdir(parents=True)
-    shutil.copy(PROJECT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
+    env = _workspace(root, landing, warehouse)
     _generate(events, days + 1, generated, env)
     new_day = (START + timedelta(days=days)).isoformat()
     landing.mkdir()

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import resource
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Runs `argv` and prints "<seconds> <peak RSS KiB>" of that child alone (a fresh process per step,
+# Runs `argv` and prints "<seconds> <peak RSS KiB> <exit code>" of that child alone (a fresh process per step,
 # so RUSAGE_CHILDREN covers exactly the measured command and its own children).
 _WRAPPER = (
     "import resource, subprocess, sys, time\n"
@@ -59,16 +57,6 @@ def repeat(
         samples.seconds.append(seconds)
         samples.peak_rss_mib.append(rss)
     return samples
-
-
-def timed(function: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
-def self_peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def environment(**overrides: str) -> dict[str, str]:
