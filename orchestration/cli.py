@@ -106,9 +106,10 @@ def run_job(
 
     whole_history = start is None and end is None
     last = daily_partitions.get_last_partition_key()
-    start, end = start or daily_partitions.get_first_partition_key(), end or last
     if whole_history:
-        start = end
+        start = end = last
+    else:
+        start, end = start or daily_partitions.get_first_partition_key(), end or last
     if not (start and end):
         raise SystemExit(f"No complete day since the first partition ({settings.first_partition}) yet")
     keys = daily_partitions.get_partition_keys_in_range(PartitionKeyRange(start, end))

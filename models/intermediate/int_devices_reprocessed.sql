@@ -61,16 +61,17 @@ restitched_devices as (
         or devices.user_key != previous_devices.user_key
 ),
 
+changed_devices as (
+    select device_id from window_devices
+    union
+    select device_id from restitched_devices
+),
+
 affected_users as (
     select devices.user_key
     from devices
-    inner join window_devices
-        on devices.device_id = window_devices.device_id
-    union
-    select devices.user_key
-    from devices
-    inner join restitched_devices
-        on devices.device_id = restitched_devices.device_id
+    inner join changed_devices
+        on devices.device_id = changed_devices.device_id
     union
     select previous_user_key as user_key
     from restitched_devices
