@@ -1,14 +1,17 @@
 """Turn simulated events into raw contract rows (with dirty and late rows) and write landing files.
 
-String building, dirty-row injection and file writing run as DuckDB SQL over Arrow arrays.
+Row selection, duplication and ordering happen on NumPy arrays; catalogue strings are decoded with
+Arrow `take`; the remaining string building (ids, JSON properties, timestamps) is one streaming DuckDB
+projection, and the day files are written in parallel.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +19,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import catalog
-from .simulate import EVENT_CODE, EVENT_NAMES, EventArrays, GeneratorConfig, simulate, traffic_options
+from .simulate import EVENT_CODE, EVENT_NAMES, GeneratorConfig, simulate, traffic_options
 
 FORMATS = ("parquet", "csv", "jsonl")
 # Dirty kinds injected per row (share of the dirty rows), with the quarantine reason each must get.
@@ -35,6 +39,7 @@ DIRTY_KINDS: tuple[tuple[str, float, str | None], ...] = (
     ("negative_revenue", 0.10, "negative_revenue"),
 )
 DIRTY_CODE = {name: code for code, (name, _, _) in enumerate(DIRTY_KINDS, start=1)}
+DAY_MS = 86_400_000
 
 Progress = Callable[[str], None]
 
@@ -46,13 +51,13 @@ class GenerationResult:
     manifest: dict
 
 
-def _lookup(con: duckdb.DuckDBPyConnection, name: str, values: list) -> None:
-    """Register a small code -> values table (code is the list position)."""
-    columns = list(zip(*values, strict=True)) if values and isinstance(values[0], tuple) else [values]
-    arrays = {"code": pa.array(range(len(values)), pa.int64())}
-    for index, column in enumerate(columns):
-        arrays[f"v{index}"] = pa.array(list(column), pa.string())
-    con.register(name, pa.table(arrays))
+def _decode(codes: np.ndarray, values: pa.Array) -> pa.Array:
+    """Strings for integer codes (a position in `values`); a negative code gives null."""
+    return values.take(pa.array(codes, pa.int32(), mask=codes < 0))
+
+
+def _strings(values: Sequence[str | None]) -> pa.Array:
+    return pa.array(list(values), pa.string())
 
 
 def _assign_dirty(
@@ -80,8 +85,144 @@ def _assign_dirty(
     return kinds
 
 
-def build_rows(config: GeneratorConfig, progress: Progress) -> tuple[duckdb.DuckDBPyConnection, dict]:
-    """Simulate and assemble every raw row in an in-memory DuckDB table `landing_rows`."""
+def _landing_rows(loaded_ms: np.ndarray, dirty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every landing row as (source event, loaded_ms), unordered.
+
+    Duplicates are extra copies of their source event: an exact copy, or a copy re-sent later.
+    """
+    resent = np.flatnonzero(dirty == DIRTY_CODE["resent_duplicate"])
+    exact = np.flatnonzero(dirty == DIRTY_CODE["exact_duplicate"])
+    source = np.concatenate([np.arange(len(loaded_ms)), resent, exact])
+    loaded = np.concatenate(
+        [loaded_ms, loaded_ms[resent] + 3_600_000 + (resent % 86_400) * 1000, loaded_ms[exact]]
+    )
+    return source, loaded
+
+
+def _visitor_strings(visitors: int) -> dict[str, pa.Array]:
+    """Per-visitor strings, indexed by visitor number: device ids (first devices, then second
+    devices), user id, IP address (IPv6 for every third visitor) and e-mail."""
+    with duckdb.connect() as con:
+        table = con.sql(
+            f"""
+            select
+                'a' || lpad(cast(visitor as varchar), 9, '0') as first_device_id,
+                'b' || lpad(cast(visitor as varchar), 9, '0') as second_device_id,
+                'u' || lpad(cast(visitor as varchar), 9, '0') as user_id,
+                case
+                    when visitor % 3 = 0 then '2001:db8::' || lower(to_hex(visitor // 65536 % 65536))
+                        || ':' || lower(to_hex(visitor % 65536))
+                    else '10.' || (visitor // 65536 % 256) || '.' || (visitor // 256 % 256)
+                        || '.' || (visitor % 256)
+                end as ip_address,
+                'visitor' || visitor || '@example.com' as email
+            from range({visitors}) as visitors (visitor)
+            order by visitor
+            """
+        ).to_arrow_table()
+    strings = {name: table[name].combine_chunks() for name in table.column_names}
+    strings["device_id"] = pa.concat_arrays([strings.pop("first_device_id"), strings.pop("second_device_id")])
+    return strings
+
+
+@dataclass
+class LandingRows:
+    """Every landing row grouped by load day; columns are per simulated event and are gathered,
+    ordered and decoded into strings one file at a time."""
+
+    events: dict[str, np.ndarray]
+    visitor_strings: dict[str, pa.Array]
+    source: np.ndarray  # source event of each landing row, grouped by load day
+    loaded_ms: np.ndarray
+    day_bounds: list[tuple[str, int, int]]  # (load date, first row, end row)
+    manifest: dict
+
+    def arrow_slice(self, start: int, end: int) -> pa.Table:
+        """The rows of [start, end) in file order (load time, then source event)."""
+        order = np.lexsort((self.source[start:end], self.loaded_ms[start:end]))
+        source = self.source[start:end][order]
+        part = {name: values[source] for name, values in self.events.items()}
+        visitor = part.pop("visitor")
+        strings = self.visitor_strings
+        decoded = {
+            "anonymous_id": strings["device_id"].take(
+                visitor + len(strings["user_id"]) * part["second_device"]
+            ),
+            "known_user_id": strings["user_id"].take(visitor),
+            "ip_address": strings["ip_address"].take(visitor),
+            "email": strings["email"].take(pa.array(visitor, mask=~part["has_email"])),
+            **{name: _decode(part[code], _LOOKUPS[name]) for name, code in _DECODED_FROM.items()},
+        }
+        for code in {*_DECODED_FROM.values(), "second_device", "has_email"}:
+            del part[code]
+        # NaN marks an absent property; Arrow nulls make it SQL null.
+        floats = {name: pa.array(part.pop(name), from_pandas=True) for name in _FLOAT_PROPERTIES}
+        return pa.table(
+            {"source": source, "loaded_ms": self.loaded_ms[start:end][order], **part, **floats, **decoded}
+        )
+
+
+_PAGE_PATHS = [path for path, _ in catalog.CONTENT_PAGES] + [
+    f"/products/p_{product:04d}" for product in range(catalog.PRODUCT_COUNT)
+]
+_OPTIONS = [option for _, option in traffic_options()]
+# Catalogue strings per decoded column, indexed by the simulation's integer codes.
+_LOOKUPS: dict[str, pa.Array] = {
+    "event_name": _strings(EVENT_NAMES),
+    "page_path": _strings(_PAGE_PATHS),
+    "page_url": _strings([f"https://{catalog.SITE_HOST}{path}" for path in _PAGE_PATHS]),
+    "utm_source": _strings([option.utm_source for option in _OPTIONS]),
+    "utm_medium": _strings([option.utm_medium for option in _OPTIONS]),
+    "utm_campaign": _strings([option.utm_campaign for option in _OPTIONS]),
+    "page_referrer": _strings([option.referrer for option in _OPTIONS]),
+    "device_category": _strings([name for name, _ in catalog.DEVICES]),
+    "country": _strings([code for code, _ in catalog.COUNTRIES]),
+    "user_agent": _strings(catalog.USER_AGENTS + catalog.BOT_USER_AGENTS),
+    "currency_name": _strings(catalog.CURRENCIES),
+    "cta_id": _strings(catalog.CTA_IDS),
+    "form_id": _strings(catalog.FORM_IDS),
+    "experiment_id": _strings([name for name, _, _ in catalog.EXPERIMENTS]),
+    "variant_name": _strings([variant for _, variants, _ in catalog.EXPERIMENTS for variant in variants]),
+}
+# The simulation code column each decoded string column is looked up from.
+_DECODED_FROM = {
+    "event_name": "event_code",
+    "page_path": "page",
+    "page_url": "page",
+    "utm_source": "landing_option",
+    "utm_medium": "landing_option",
+    "utm_campaign": "landing_option",
+    "page_referrer": "landing_option",
+    "device_category": "device",
+    "country": "country",
+    "user_agent": "user_agent",
+    "currency_name": "currency",
+    "cta_id": "cta",
+    "form_id": "form",
+    "experiment_id": "experiment",
+    "variant_name": "variant",
+}
+_FLOAT_PROPERTIES = ("value", "video_percent", "scroll_percent", "seconds_on_page")
+_EMAIL_EVENTS = [EVENT_CODE[name] for name in ("sign_up", "newsletter_signup", "webinar_signup")]
+
+
+def _page_codes(events: dict[str, np.ndarray]) -> np.ndarray:
+    """Index into `_PAGE_PATHS` per event: a content page, a product page (page views and item
+    views of a product), or -1."""
+    on_product_page = (
+        (events["page_code"] < 0)
+        & (events["product"] >= 0)
+        & np.isin(events["event_code"], [EVENT_CODE["page_view"], EVENT_CODE["view_item"]])
+    )
+    return np.where(
+        events["page_code"] >= 0,
+        events["page_code"],
+        np.where(on_product_page, len(catalog.CONTENT_PAGES) + events["product"], -1),
+    )
+
+
+def build_rows(config: GeneratorConfig, progress: Progress) -> LandingRows:
+    """Simulate, inject dirty, late and duplicate rows, and order every landing row by load time."""
     started = time.perf_counter()
     visitors, sessions, events, signup_time = simulate(config)
     rng = np.random.default_rng(config.seed + 1)
@@ -106,95 +247,68 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> tuple[duckdb.Duck
     is_bot = visitors.is_bot[visitor]
     dirty = _assign_dirty(rng, events, ~is_bot, config)
     is_landing = (events["event_code"] == EVENT_CODE["page_view"]) & (events["offset"] == 0.0)
-
-    table = pa.table(
-        {
-            "row_number": np.arange(len(session), dtype=np.int64),
-            "session": session,
-            "visitor": visitor,
-            "event_code": events["event_code"],
-            "event_ms": event_ms,
-            "loaded_ms": event_ms + delay_ms.astype(np.int64),
-            "has_user": seconds >= signup_time[visitor],
-            "second_device": sessions.second_device[session],
-            "is_landing": is_landing,
-            "is_late": is_late,
-            "option": sessions.option[session],
-            "device": visitors.device[visitor],
-            "country": visitors.country[visitor],
-            "user_agent": np.where(
-                is_bot, visitor % len(catalog.BOT_USER_AGENTS), visitors.user_agent[visitor]
-            ),
-            "is_bot": is_bot,
-            "dirty": dirty,
-            **{
-                name: events[name]
-                for name in EventArrays.INT_COLUMNS
-                if name not in ("session", "event_code")
-            },
-            # NaN marks an absent property; Arrow nulls make it SQL null.
-            **{
-                name: pa.array(events[name], from_pandas=True)
-                for name in EventArrays.FLOAT_COLUMNS
-                if name != "offset"
-            },
-        }
-    )
-    con = duckdb.connect()
-    con.execute("set timezone = 'UTC'")
-    con.register("simulated", table)
-    _lookup(con, "event_names", list(EVENT_NAMES))
-    _lookup(con, "pages", [path for path, _ in catalog.CONTENT_PAGES])
-    _lookup(
-        con,
-        "options",
-        [
-            (
-                catalog.CHANNELS[channel].name,
-                option.utm_source,
-                option.utm_medium,
-                option.utm_campaign,
-                option.referrer,
-            )
-            for channel, option in traffic_options()
-        ],
-    )
-    _lookup(con, "devices", [name for name, _ in catalog.DEVICES])
-    _lookup(con, "countries", [code for code, _ in catalog.COUNTRIES])
-    _lookup(con, "user_agents", list(catalog.USER_AGENTS))
-    _lookup(con, "bot_user_agents", list(catalog.BOT_USER_AGENTS))
-    _lookup(con, "ctas", list(catalog.CTA_IDS))
-    _lookup(con, "forms", list(catalog.FORM_IDS))
-    _lookup(con, "currencies", list(catalog.CURRENCIES))
-    _lookup(con, "experiments", [experiment for experiment, _, _ in catalog.EXPERIMENTS])
-    _lookup(
-        con,
-        "variants",
-        [(experiment, variant) for experiment, variants, _ in catalog.EXPERIMENTS for variant in variants],
-    )
     variant_offsets = np.cumsum([0] + [len(variants) for _, variants, _ in catalog.EXPERIMENTS])
-    con.execute(
-        f"create table variant_offsets as select unnest({variant_offsets.tolist()}) as start_code, "
-        "generate_subscripts([" + ",".join(["0"] * len(variant_offsets)) + "], 1) - 1 as experiment"
-    )
-    con.execute(_ROWS_SQL.format(seed=config.seed, site=catalog.SITE_HOST, codes=DIRTY_CODE))
-    counts = dict(con.execute("select dirty, count(*) from base_rows group by dirty").fetchall())
+
+    per_event = {
+        "dirty": dirty,
+        "event_code": events["event_code"],
+        "event_ms": event_ms,
+        "visitor": visitor,
+        "has_user": seconds >= signup_time[visitor],
+        "second_device": sessions.second_device[session],
+        "has_email": np.isin(events["event_code"], _EMAIL_EVENTS),
+        "page": _page_codes(events),
+        "landing_option": np.where(is_landing, sessions.option[session], -1),
+        "device": visitors.device[visitor],
+        "country": visitors.country[visitor],
+        "user_agent": np.where(
+            is_bot,
+            len(catalog.USER_AGENTS) + visitor % len(catalog.BOT_USER_AGENTS),
+            visitors.user_agent[visitor],
+        ),
+        "variant": np.where(
+            events["experiment"] >= 0,
+            variant_offsets[np.maximum(events["experiment"], 0)] + events["variant"],
+            -1,
+        ),
+        **{
+            name: events[name]
+            for name in ("product", "cta", "form", "experiment", "order_number", "currency")
+        },
+        **{name: events[name] for name in _FLOAT_PROPERTIES},
+    }
+    source, loaded_ms = _landing_rows(event_ms + delay_ms.astype(np.int64), dirty)
+    load_day = loaded_ms // DAY_MS
+    first_day = int(load_day.min())
+    # A stable sort of 8- or 16-bit integers is a radix sort: cheap even at tens of millions of rows.
+    day_index = load_day - first_day
+    by_day = np.argsort(day_index.astype(np.min_scalar_type(day_index.max())), kind="stable")
+    source, loaded_ms, load_day = source[by_day], loaded_ms[by_day], load_day[by_day]
+    days = np.unique(load_day)
+    starts = np.searchsorted(load_day, days, side="left")
+    ends = np.searchsorted(load_day, days, side="right")
+    day_bounds = [
+        (np.datetime64(int(day), "D").item().isoformat(), int(start), int(end))
+        for day, start, end in zip(days, starts, ends, strict=True)
+    ]
+
+    counts = np.bincount(dirty, minlength=len(DIRTY_KINDS) + 1)
     manifest = {
         "config": {**asdict(config), "start_date": config.start_date.isoformat()},
         "generated_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "rows": con.execute("select count(*) from landing_rows").fetchone()[0],
+        "rows": len(source),
         "simulated_events": len(session),
         "sessions": len(sessions.visitor),
         "visitors": len(visitors.device),
         "bot_rows": int(is_bot.sum()),
-        "late_rows": int(con.execute("select count(*) from landing_rows where is_late").fetchone()[0]),
-        "dirty_source_rows": {name: int(counts.get(code, 0)) for name, code in DIRTY_CODE.items()},
+        "late_rows": int(is_late[source].sum()),
+        "dirty_source_rows": {name: int(counts[code]) for name, code in DIRTY_CODE.items()},
         "expected_quarantine": {
-            **{reason: int(counts.get(DIRTY_CODE[name], 0)) for name, _, reason in DIRTY_KINDS if reason},
+            **{reason: int(counts[DIRTY_CODE[name]]) for name, _, reason in DIRTY_KINDS if reason},
             "bot_user_agent": int(is_bot.sum()),
         },
         "expected_duplicates": int(
-            counts.get(DIRTY_CODE["resent_duplicate"], 0) + counts.get(DIRTY_CODE["exact_duplicate"], 0)
+            counts[DIRTY_CODE["resent_duplicate"]] + counts[DIRTY_CODE["exact_duplicate"]]
         ),
         "anomaly": {
             "event_name": config.anomaly_event,
@@ -209,180 +323,113 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> tuple[duckdb.Duck
         },
     }
     progress(f"assembled {manifest['rows']:,} raw rows ({time.perf_counter() - started:.1f}s)")
-    return con, manifest
+    return LandingRows(
+        events=per_event,
+        visitor_strings=_visitor_strings(len(visitors.device)),
+        source=source,
+        loaded_ms=loaded_ms,
+        day_bounds=day_bounds,
+        manifest=manifest,
+    )
 
 
-# Builds the contract rows. Duplicates are extra copies of their original row; other dirty kinds
-# corrupt the row itself. Only the landing page view carries campaign tags and the referrer.
-_ROWS_SQL = """
-create table base_rows as
-with simulated_rows as (
-    select
-        simulated.*,
-        md5('{seed}:' || simulated.row_number) as event_id,
-        event_names.v0 as event_name,
-        case
-            when simulated.page_code >= 0 then pages.v0
-            when simulated.product >= 0 and event_names.v0 in ('page_view', 'view_item')
-                then '/products/p_' || lpad(cast(simulated.product as varchar), 4, '0')
-        end as page_path,
-        options.v1 as utm_source,
-        options.v2 as utm_medium,
-        options.v3 as utm_campaign,
-        options.v4 as referrer
-    from simulated
-    inner join event_names on simulated.event_code = event_names.code
-    inner join options on simulated.option = options.code
-    left join pages on simulated.page_code = pages.code
-)
+# The contract row of every landing row. Dirty kinds other than duplicates corrupt the row itself.
+_CONTRACT_SQL = """
 select
-    simulated_rows.row_number,
-    simulated_rows.dirty,
-    simulated_rows.is_late,
-    simulated_rows.event_id,
-    simulated_rows.event_name,
-    simulated_rows.event_ms,
-    simulated_rows.loaded_ms,
-    case when simulated_rows.second_device then 'b' else 'a' end
-        || lpad(cast(simulated_rows.visitor as varchar), 9, '0') as anonymous_id,
+    case when dirty = {codes[missing_event_id]} then null else md5('{seed}:' || source) end as event_id,
     case
-        when simulated_rows.has_user then 'u' || lpad(cast(simulated_rows.visitor as varchar), 9, '0')
-    end as user_id,
+        when dirty = {codes[missing_event_name]} then null
+        when dirty = {codes[unknown_event_name]} then event_name || '_tset'
+        else event_name
+    end as event_name,
+    case
+        when dirty = {codes[unparseable_timestamp]} then '2026-13-45 25:61:00'
+        when dirty = {codes[future_timestamp]}
+            then strftime(make_timestamp((event_ms + 2592000000) * 1000), '%Y-%m-%dT%H:%M:%S.%gZ')
+        else strftime(make_timestamp(event_ms * 1000), '%Y-%m-%dT%H:%M:%S.%gZ')
+    end as event_timestamp,
+    case when dirty <> {codes[missing_identity]} then anonymous_id end as anonymous_id,
+    case when dirty <> {codes[missing_identity]} and has_user then known_user_id end as user_id,
     cast(null as varchar) as session_id,
-    case
-        when simulated_rows.page_path is not null then 'https://{site}' || simulated_rows.page_path
-    end as page_url,
-    simulated_rows.page_path,
-    case when simulated_rows.is_landing then simulated_rows.referrer end as page_referrer,
-    case when simulated_rows.is_landing then simulated_rows.utm_source end as utm_source,
-    case when simulated_rows.is_landing then simulated_rows.utm_medium end as utm_medium,
-    case when simulated_rows.is_landing then simulated_rows.utm_campaign end as utm_campaign,
+    page_url,
+    page_path,
+    page_referrer,
+    utm_source,
+    utm_medium,
+    utm_campaign,
     cast(null as varchar) as utm_content,
     cast(null as varchar) as utm_term,
-    devices.v0 as device_category,
-    countries.v0 as country,
-    case when simulated_rows.is_bot then bot_user_agents.v0 else user_agents.v0 end as user_agent,
+    device_category,
+    country,
+    user_agent,
+    ip_address,
+    email,
     case
-        when simulated_rows.visitor % 3 = 0
-            then '2001:db8::' || lower(to_hex(simulated_rows.visitor // 65536 % 65536))
-                || ':' || lower(to_hex(simulated_rows.visitor % 65536))
-        else '10.' || (simulated_rows.visitor // 65536 % 256) || '.' || (simulated_rows.visitor // 256 % 256)
-            || '.' || (simulated_rows.visitor % 256)
-    end as ip_address,
-    case when simulated_rows.event_name in ('sign_up', 'newsletter_signup', 'webinar_signup')
-        then 'visitor' || simulated_rows.visitor || '@example.com' end as email,
-    '{{' || concat_ws(', ',
-        case when simulated_rows.value is not null then '"value": ' || simulated_rows.value end,
-        case when simulated_rows.currency >= 0 then '"currency": "' || currencies.v0 || '"' end,
-        case when simulated_rows.order_number >= 0
-            then '"order_id": "o' || lpad(cast(simulated_rows.order_number as varchar), 8, '0') || '"' end,
-        case when simulated_rows.product >= 0
-            then '"product_id": "p_' || lpad(cast(simulated_rows.product as varchar), 4, '0') || '"' end,
-        case when simulated_rows.video_percent is not null
-            then '"video_percent": ' || cast(simulated_rows.video_percent as integer) end,
-        case when simulated_rows.scroll_percent is not null
-            then '"scroll_percent": ' || cast(simulated_rows.scroll_percent as integer) end,
-        case when simulated_rows.seconds_on_page is not null
-            then '"seconds_on_page": ' || cast(simulated_rows.seconds_on_page as integer) end,
-        case when simulated_rows.cta >= 0 then '"cta_id": "' || ctas.v0 || '"' end,
-        case when simulated_rows.form >= 0 then '"form_id": "' || forms.v0 || '"' end,
-        case when simulated_rows.experiment >= 0 then '"experiment_id": "' || experiments.v0 || '"' end,
-        case when simulated_rows.experiment >= 0 then '"variant": "' || variants.v1 || '"' end
-    ) || '}}' as properties
-from simulated_rows
-inner join devices on simulated_rows.device = devices.code
-inner join countries on simulated_rows.country = countries.code
-inner join user_agents on simulated_rows.user_agent = user_agents.code
-left join bot_user_agents on simulated_rows.user_agent = bot_user_agents.code
-left join currencies on simulated_rows.currency = currencies.code
-left join ctas on simulated_rows.cta = ctas.code
-left join forms on simulated_rows.form = forms.code
-left join experiments on simulated_rows.experiment = experiments.code
-left join variant_offsets on simulated_rows.experiment = variant_offsets.experiment
-left join variants on variant_offsets.start_code + simulated_rows.variant = variants.code;
-
-create table landing_rows as
-with corrupted as (
-    select
-        * replace (
-            case when dirty = {codes[missing_event_id]} then null else event_id end as event_id,
-            case
-                when dirty = {codes[missing_event_name]} then null
-                when dirty = {codes[unknown_event_name]} then event_name || '_tset'
-                else event_name
-            end as event_name,
-            case when dirty in ({codes[missing_identity]}) then null else anonymous_id end as anonymous_id,
-            case when dirty in ({codes[missing_identity]}) then null else user_id end as user_id,
-            case
-                when dirty = {codes[malformed_properties]} then '{{"value": 12.5, "currency": '
-                when dirty = {codes[negative_revenue]} then replace(properties, '"value": ', '"value": -')
-                else properties
-            end as properties
-        ),
-        case
-            when dirty = {codes[unparseable_timestamp]} then '2026-13-45 25:61:00'
-            when dirty = {codes[future_timestamp]}
-                then strftime(make_timestamp((event_ms + 2592000000) * 1000), '%Y-%m-%dT%H:%M:%S.%gZ')
-            else strftime(make_timestamp(event_ms * 1000), '%Y-%m-%dT%H:%M:%S.%gZ')
-        end as event_timestamp
-    from base_rows
-),
-copies as (
-    select * from corrupted
-    union all
-    select * replace (loaded_ms + 3600000 + (row_number % 86400) * 1000 as loaded_ms)
-    from corrupted where dirty = {codes[resent_duplicate]}
-    union all
-    select * from corrupted where dirty = {codes[exact_duplicate]}
-)
-select
-    *,
-    strftime(make_timestamp(loaded_ms * 1000), '%Y-%m-%dT%H:%M:%S.%gZ') as loaded_at,
-    cast(make_timestamp(loaded_ms * 1000) as date) as loaded_date
-from copies
-"""
-
-CONTRACT_SELECT = """
-    event_id, event_name, event_timestamp, anonymous_id, user_id, session_id, page_url, page_path,
-    page_referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, device_category,
-    country, user_agent, ip_address, email, properties, loaded_at
+        when dirty = {codes[malformed_properties]} then '{{"value": 12.5, "currency": '
+        else '{{' || concat_ws(', ',
+            case when value is not null then '"value": '
+                || case when dirty = {codes[negative_revenue]} then '-' else '' end || value end,
+            case when currency_name is not null then '"currency": "' || currency_name || '"' end,
+            case when order_number >= 0
+                then '"order_id": "o' || lpad(cast(order_number as varchar), 8, '0') || '"' end,
+            case when product >= 0
+                then '"product_id": "p_' || lpad(cast(product as varchar), 4, '0') || '"' end,
+            case when video_percent is not null
+                then '"video_percent": ' || cast(video_percent as integer) end,
+            case when scroll_percent is not null
+                then '"scroll_percent": ' || cast(scroll_percent as integer) end,
+            case when seconds_on_page is not null
+                then '"seconds_on_page": ' || cast(seconds_on_page as integer) end,
+            case when cta_id is not null then '"cta_id": "' || cta_id || '"' end,
+            case when form_id is not null then '"form_id": "' || form_id || '"' end,
+            case when experiment_id is not null then '"experiment_id": "' || experiment_id || '"' end,
+            case when variant_name is not null then '"variant": "' || variant_name || '"' end
+        ) || '}}'
+    end as properties,
+    strftime(make_timestamp(loaded_ms * 1000), '%Y-%m-%dT%H:%M:%S.%gZ') as loaded_at
+from day_rows
 """
 
 
 def write_landing_files(
-    con: duckdb.DuckDBPyConnection,
+    rows: LandingRows,
+    seed: int,
     out_dir: Path,
     file_format: str,
     compress: bool,
     progress: Progress,
 ) -> list[Path]:
-    """One file per load date (`events_<date>.<ext>`): a day's file also carries late rows of earlier days.
-
-    DuckDB writes all days in one partitioned COPY; the partition files are then renamed.
-    """
+    """One file per load date (`events_<date>.<ext>`): a day's file also carries late rows of earlier
+    days. Files are built and written in parallel, one DuckDB cursor per worker thread; Parquet is
+    written by pyarrow (faster than DuckDB's writer for this shape), CSV and JSON lines by DuckDB."""
     if file_format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {file_format!r}")
-    options = {"parquet": "format parquet", "csv": "format csv, header true", "jsonl": "format json"}
     suffix = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}[file_format]
-    copy_options = options[file_format]
+    copy_options = {"csv": "format csv, header true", "jsonl": "format json"}.get(file_format, "")
     if compress and file_format != "parquet":
         copy_options += ", compression gzip"
         suffix += ".gz"
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging_dir = out_dir / "_partitions"
-    shutil.rmtree(staging_dir, ignore_errors=True)
-    con.execute(
-        f"copy (select {CONTRACT_SELECT}, loaded_date from landing_rows order by loaded_ms, row_number) "
-        f"to '{staging_dir}' ({copy_options}, partition_by (loaded_date), file_extension '{suffix[1:]}')"
-    )
-    files = []
-    for partition in sorted(staging_dir.glob("loaded_date=*")):
-        day = partition.name.split("=", 1)[1]
-        (part,) = partition.iterdir()
-        target = out_dir / f"events_{day}{suffix}"
-        part.replace(target)
-        files.append(target)
-    shutil.rmtree(staging_dir)
+    select = _CONTRACT_SQL.format(seed=seed, codes=DIRTY_CODE)
+
+    with duckdb.connect(config={"threads": 1}) as con:
+        con.execute("set timezone = 'UTC'")
+
+        def write_day(bounds: tuple[str, int, int]) -> Path:
+            day, start, end = bounds
+            target = out_dir / f"events_{day}{suffix}"
+            partial = target.with_name(target.name + ".partial")
+            with con.cursor() as cursor:
+                cursor.register("day_rows", rows.arrow_slice(start, end))
+                if file_format == "parquet":
+                    pq.write_table(cursor.sql(select).to_arrow_table(), partial)
+                else:
+                    cursor.execute(f"copy ({select}) to '{partial}' ({copy_options})")
+            partial.replace(target)
+            return target
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            files = list(pool.map(write_day, rows.day_bounds))
     progress(f"wrote {len(files)} {file_format} files")
     return files
 
@@ -396,11 +443,9 @@ def generate(
 ) -> GenerationResult:
     """Generate demo events into `out_dir` and write `_manifest.json` describing what was injected."""
     report = progress or (lambda message: None)
-    con, manifest = build_rows(config, report)
-    try:
-        files = write_landing_files(con, out_dir, file_format, compress, report)
-    finally:
-        con.close()
+    rows = build_rows(config, report)
+    files = write_landing_files(rows, config.seed, out_dir, file_format, compress, report)
+    manifest = rows.manifest
     manifest["files"] = [path.name for path in files]
     manifest["format"] = file_format
     (out_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
