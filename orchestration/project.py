@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -21,12 +23,32 @@ microconv_project.prepare_if_dev()
 
 
 PROJECT_SOURCES = ("models", "macros", "seeds", "data-tests", "dbt_project.yml", "profiles.yml")
+# The connection settings are part of dbt's partial-parse state: a parse made under another warehouse
+# path, target, memory limit or thread count makes every later run re-parse the whole project (~10 s).
+PARSE_ENVIRONMENT = (
+    "MICROCONV_DBT_TARGET",
+    "MICROCONV_DUCKDB_PATH",
+    "MICROCONV_DUCKDB_MEMORY_LIMIT",
+    "MICROCONV_DUCKDB_THREADS",
+)
+
+
+def _parse_environment_stamp() -> Path:
+    return microconv_project.manifest_path.with_name("microconv_parse_environment.json")
+
+
+def _parse_environment() -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in PARSE_ENVIRONMENT}
 
 
 def manifest_is_current() -> bool:
-    """True when target/manifest.json is newer than every file dbt parses (a parse costs ~25 s)."""
+    """True when target/manifest.json is newer than every file dbt parses (a parse costs ~25 s) and
+    was parsed under the connection settings of this process."""
     manifest = microconv_project.manifest_path
-    if not manifest.exists():
+    stamp = _parse_environment_stamp()
+    if not manifest.exists() or not stamp.exists():
+        return False
+    if json.loads(stamp.read_text()) != _parse_environment():
         return False
     built = manifest.stat().st_mtime
     for name in PROJECT_SOURCES:
@@ -39,7 +61,9 @@ def manifest_is_current() -> bool:
 
 def prepare_manifest() -> Path:
     """Parse the dbt project into target/manifest.json (needed before plain in-process runs), unless
-    the manifest is already newer than every project file."""
+    the manifest is already newer than every project file and was parsed with the same connection
+    settings."""
     if not manifest_is_current():
         microconv_project.preparer.prepare(microconv_project)
+        _parse_environment_stamp().write_text(json.dumps(_parse_environment()))
     return microconv_project.manifest_path

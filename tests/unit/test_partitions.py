@@ -119,6 +119,19 @@ def test_definitions_have_the_partitioned_job_schedule_and_both_sensors() -> Non
     assert {"microconv_run_failure_alert", "microconv_new_landing_files"} <= sensors
 
 
+def test_a_run_without_tests_plans_no_dbt_test_checks() -> None:
+    from orchestration.cli import _without_dbt_tests
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("microconv_job")
+    subset = _without_dbt_tests(job)
+    all_checks = {key.name for key in job.asset_layer.asset_graph.asset_check_keys}
+    kept = {key.name for key in subset.asset_layer.asset_graph.asset_check_keys}
+    assert len(all_checks) > 200
+    assert kept == {"raw_events_are_fresh", "no_anomaly_on_latest_complete_day"}
+    assert subset.asset_layer.executable_asset_keys == job.asset_layer.executable_asset_keys
+
+
 def test_the_sensor_requests_one_run_over_the_new_files_days(tmp_path: Path, monkeypatch) -> None:
     from dagster import RunRequest, SkipReason, build_sensor_context
 
