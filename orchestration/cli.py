@@ -221,6 +221,14 @@ def _iso_day(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from error
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    apply_to_environment(get_settings())
+    from .project import prepare_manifest
+
+    _print(f"dbt manifest: {prepare_manifest()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="microconv", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -248,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_iso_day, help="first day to process (YYYY-MM-DD, UTC)")
     run.add_argument("--end", type=_iso_day, help="last day to process, inclusive (default: yesterday)")
     run.set_defaults(func=cmd_run)
+
+    prepare = sub.add_parser(
+        "prepare", help="parse the dbt project for this environment (runs do it when it is out of date)"
+    )
+    prepare.set_defaults(func=cmd_prepare)
 
     summary = sub.add_parser("summary", help="print rows per layer and the data-quality accounting")
     summary.set_defaults(func=cmd_summary)
