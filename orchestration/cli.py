@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .report import REPORT_FILE
 from .settings import Settings, apply_to_environment, get_settings
 
 if TYPE_CHECKING:
@@ -209,7 +210,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"For BI tools, read-only copy (DuckDB >= 1.0): {settings.publish_dir / 'microconv.duckdb'}\n"
         f"Parquet, one file per table: {settings.publish_dir / 'parquet'}\n"
         f"Landing files: {settings.landing_dir}\n"
-        "Dagster UI: make dagster   (or: DAGSTER_HOME=.dagster_home .venv/bin/dagster dev)"
+        "Dagster UI: make dagster   (or: DAGSTER_HOME=.dagster_home .venv/bin/dagster dev)\n"
+        f"Report (open in a browser): {settings.publish_dir / REPORT_FILE}"
     )
     return 0
 
@@ -219,6 +221,18 @@ def _iso_day(text: str) -> str:
         return date.fromisoformat(text).isoformat()
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from error
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Redraw the HTML report from the published copy (runs do it after publishing)."""
+    from .report.page import write_report
+
+    publish_dir = get_settings().publish_dir
+    if not (publish_dir / "microconv.duckdb").exists():
+        _print(f"No published copy in {publish_dir}: run `microconv run` first.")
+        return 1
+    _print(f"Report: {write_report(publish_dir)}")
+    return 0
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
@@ -256,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_iso_day, help="first day to process (YYYY-MM-DD, UTC)")
     run.add_argument("--end", type=_iso_day, help="last day to process, inclusive (default: yesterday)")
     run.set_defaults(func=cmd_run)
+
+    report = sub.add_parser("report", help="redraw the HTML report from the published copy")
+    report.set_defaults(func=cmd_report)
 
     prepare = sub.add_parser(
         "prepare", help="parse the dbt project for this environment (runs do it when it is out of date)"

@@ -7,7 +7,7 @@ from dagster_dbt import DbtCliResource
 
 from .assets.dbt import microconv_dbt_assets
 from .assets.ingestion import raw_events
-from .assets.publishing import published_warehouse
+from .assets.publishing import html_report, published_warehouse
 from .checks import no_anomaly_on_latest_complete_day, raw_events_are_fresh
 from .jobs import daily_schedule, microconv_job
 from .landing_sensor import new_landing_files
@@ -15,7 +15,7 @@ from .project import microconv_project
 from .sensors import run_failure_alert
 
 defs = Definitions(
-    assets=[raw_events, microconv_dbt_assets, published_warehouse],
+    assets=[raw_events, microconv_dbt_assets, published_warehouse, html_report],
     jobs=[microconv_job],
     asset_checks=[no_anomaly_on_latest_complete_day, raw_events_are_fresh],
     schedules=[daily_schedule],

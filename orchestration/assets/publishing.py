@@ -1,15 +1,18 @@
-"""The publishing asset: a read-only copy of core and marts for BI tools, after every successful build."""
+"""The publishing assets, after every successful build: a read-only copy of core and marts for BI tools,
+and the HTML report drawn from that copy."""
 
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from ..partitions import daily_partitions
 from ..publish import publish
+from ..report.page import write_report
 from ..settings import get_settings
 from ..warehouse import WAREHOUSE_POOL
 from .dbt import microconv_dbt_assets
 
 PUBLISHED_KEY = AssetKey(["publish", "bi_copy"])
+REPORT_KEY = AssetKey(["publish", "report"])
 
 
 @asset(
@@ -36,3 +39,22 @@ def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
             "rows": MetadataValue.json(report.tables),
         }
     )
+
+
+@asset(
+    key=REPORT_KEY,
+    deps=[PUBLISHED_KEY],
+    group_name="publish",
+    kinds={"html", "plotly"},
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    description=(
+        "Self-contained HTML report (report.html next to the published copy, plotly.js embedded): "
+        "funnels, micro-conversion trends with anomalies, impact ranking, attribution models compared, "
+        "experiments, data quality. Reads the published copy only."
+    ),
+)
+def html_report(context: AssetExecutionContext) -> MaterializeResult:
+    path = write_report(get_settings().publish_dir)
+    context.log.info(f"Report: {path}")
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(path)), "bytes": path.stat().st_size})

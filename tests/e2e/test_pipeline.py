@@ -411,6 +411,39 @@ def test_published_copy_holds_core_and_marts_only(pipeline) -> None:
     assert not list(publish_dir.rglob("*.tmp"))
 
 
+REPORT_SECTIONS = ("funnels", "trends", "impact", "attribution", "experiments", "quality")
+
+
+def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline) -> None:
+    from tests.browser import render
+
+    result, _, _, _, _ = pipeline
+    materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+    assert "publish/report" in materialized
+    report = Path(os.environ["MICROCONV_PUBLISH_DIR"]) / "report.html"
+    source = report.read_text(encoding="utf-8")
+    # Self-contained: plotly.js is inline, nothing is fetched from a CDN or any other URL.
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=", source)
+    page = render(report)
+    sections = dict(
+        (key, (int(charts), body))
+        for key, charts, body in re.findall(
+            r'<section id="([^"]+)" data-charts="(\d+)">(.*?)</section>', page.dom, re.S
+        )
+    )
+    assert set(sections) == set(REPORT_SECTIONS)
+    for key, (charts, body) in sections.items():
+        drawn = len(re.findall(r'class="plot-container plotly"[^>]*><div[^>]*><svg class="main-svg"', body))
+        assert charts >= 1 and drawn == charts, (key, charts, drawn)
+    # Each chart has data drawn in it, not just axes: bars, funnel bars, lines or markers.
+    for key in REPORT_SECTIONS:
+        assert re.search(r'class="(point|trace bars|trace scatter|funnel|trace funnel)', sections[key][1]), (
+            key
+        )
+    assert '<ul id="report-errors"></ul>' in page.dom
+    assert page.console == [], page.console
+
+
 def test_bi_reader_is_never_blocked_nor_sees_a_partial_state(pipeline) -> None:
     """A read-only SQLAlchemy connection (duckdb-engine, as Superset uses) queries the published copy in
     a loop while a full run rebuilds the warehouse and republishes."""

@@ -1,0 +1,92 @@
+"""Read what the report shows from the published copy (read-only: never the warehouse being built)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+Rows = list[dict[str, Any]]
+
+QUERIES: dict[str, str] = {
+    "headline": """
+        select
+            (select count(*) from core.fct_sessions) as sessions,
+            (select count(*) from core.dim_users) as users,
+            (select count(*) from core.fct_micro_conversions) as micro_conversions,
+            (select count(*) from core.fct_macro_conversions) as macro_conversions,
+            (select coalesce(sum(revenue), 0) from core.fct_macro_conversions) as revenue,
+            (select min(started_at) from core.fct_sessions) as first_session_at,
+            (select max(started_at) from core.fct_sessions) as last_session_at
+    """,
+    "funnel_steps": """
+        select funnel, step_number, step_name, breakdown_dimension, breakdown_value, users,
+            conversion_rate_from_previous, conversion_rate_from_start, drop_off_users
+        from marts.funnel_steps
+        where breakdown_dimension in ('all', 'channel', 'device_category')
+        order by funnel, breakdown_dimension, breakdown_value, step_number
+    """,
+    "micro_conversion_daily": """
+        select date_day, micro_conversion, occurrences, rate_per_session
+        from marts.micro_conversion_daily
+        order by micro_conversion, date_day
+    """,
+    "anomalies": """
+        select date_day, micro_conversion, occurrences, baseline_mean, z_score, direction
+        from marts.micro_conversion_anomalies
+        where is_anomaly
+        order by date_day, micro_conversion
+    """,
+    "impact": """
+        select micro_conversion, macro_conversion, users_with, macro_rate_with, macro_rate_without,
+            lift, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high, p_value, is_significant,
+            is_small_sample
+        from marts.micro_conversion_impact
+        order by macro_conversion, lift desc nulls last, micro_conversion
+    """,
+    "channel_attribution": """
+        select channel, attribution_model, attributed_conversions, attributed_revenue
+        from marts.channel_attribution
+        order by channel, attribution_model
+    """,
+    "experiments": """
+        select experiment_id, variant, metric, is_control, exposed_users, converted_users,
+            conversion_rate, uplift_vs_control, ci_low, ci_high, p_value, is_significant,
+            has_sample_ratio_mismatch
+        from marts.experiment_results
+        order by experiment_id, metric, variant
+    """,
+    "quality_daily": """
+        select event_date, raw_rows, clean_rows, quarantined_rows, duplicate_rows, late_rows
+        from marts.event_quality_daily
+        order by event_date
+    """,
+    "quarantine_reasons": """
+        select rejection_reason, count(*) as rows
+        from core.quarantined_events
+        group by rejection_reason
+        order by rows desc, rejection_reason
+    """,
+}
+
+
+@dataclass
+class ReportData:
+    """Every query's rows, by query name."""
+
+    rows: dict[str, Rows]
+
+    def __getitem__(self, name: str) -> Rows:
+        return self.rows[name]
+
+
+def read_report_data(published_database: Path) -> ReportData:
+    with duckdb.connect(str(published_database), read_only=True) as con:
+        rows: dict[str, Rows] = {}
+        for name, sql in QUERIES.items():
+            cursor = con.execute(sql)
+            columns = [description[0] for description in cursor.description]
+            rows[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return ReportData(rows)

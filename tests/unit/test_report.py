@@ -1,0 +1,108 @@
+"""The HTML report's page assembly, on hand-made mart rows (the browser test is in tests/e2e)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from orchestration.report.data import QUERIES, ReportData
+from orchestration.report.figures import funnel_figures, impact_figures
+from orchestration.report.page import render_report
+
+
+def _funnel_row(step: int, name: str, dimension: str, value: str, users: int, rate: float) -> dict:
+    return {
+        "funnel": "shop",
+        "step_number": step,
+        "step_name": name,
+        "breakdown_dimension": dimension,
+        "breakdown_value": value,
+        "users": users,
+        "conversion_rate_from_previous": rate,
+        "conversion_rate_from_start": rate,
+        "drop_off_users": 0 if step == 1 else 10,
+    }
+
+
+def _data(**rows: list[dict]) -> ReportData:
+    empty = {name: [] for name in QUERIES}
+    empty["headline"] = [
+        {
+            "sessions": 10,
+            "users": 8,
+            "micro_conversions": 5,
+            "macro_conversions": 2,
+            "revenue": 12.5,
+            "first_session_at": datetime(2026, 1, 1),
+            "last_session_at": datetime(2026, 1, 9),
+        }
+    ]
+    return ReportData({**empty, **rows})
+
+
+FUNNEL = [
+    _funnel_row(1, "view_item", "all", "all", 20, 1.0),
+    _funnel_row(2, "purchase", "all", "all", 10, 0.5),
+    _funnel_row(1, "view_item", "channel", "Email", 5, 1.0),
+    _funnel_row(2, "purchase", "channel", "Email", 4, 0.8),
+    _funnel_row(1, "view_item", "device_category", "mobile", 9, 1.0),
+    _funnel_row(2, "purchase", "device_category", "mobile", 3, 0.33),
+]
+
+
+def test_a_funnel_figure_has_the_funnel_and_both_breakdowns() -> None:
+    (figure,) = funnel_figures(_data(funnel_steps=FUNNEL))
+    kinds = [trace.type for trace in figure.data]
+    assert kinds == ["funnel", "bar", "bar"]
+    assert list(figure.data[0].x) == [20, 10]
+    assert {trace.legendgroup for trace in figure.data[1:]} == {"channel", "device_category"}
+
+
+def test_impact_leaves_out_rows_a_log_axis_cannot_show() -> None:
+    base = {
+        "macro_conversion": "purchase",
+        "users_with": 10,
+        "macro_rate_with": 0.2,
+        "macro_rate_without": 0.1,
+        "odds_ratio": 2.2,
+        "odds_ratio_ci_low": 1.1,
+        "odds_ratio_ci_high": 4.0,
+        "p_value": 0.01,
+        "is_significant": True,
+        "is_small_sample": False,
+    }
+    rows = [
+        {**base, "micro_conversion": "add_to_cart", "lift": 2.0},
+        {**base, "micro_conversion": "never_converts", "lift": 0.0},
+        {**base, "micro_conversion": "unknown", "lift": None},
+    ]
+    (figure,) = impact_figures(_data(impact=rows))
+    assert list(figure.data[0].y) == ["add_to_cart"]
+
+
+def test_every_section_is_on_the_page_and_empty_ones_say_so() -> None:
+    daily = [
+        {
+            "date_day": date(2026, 1, day),
+            "micro_conversion": "cta_click",
+            "occurrences": day,
+            "rate_per_session": 0.1,
+        }
+        for day in range(1, 4)
+    ]
+    page = render_report(
+        _data(funnel_steps=FUNNEL, micro_conversion_daily=daily), "2026-01-10T00:00:00+00:00"
+    )
+    sections = dict(re.findall(r'<section id="([^"]+)" data-charts="(\d+)">', page))
+    assert sections == {
+        "funnels": "1",
+        "trends": "1",
+        "impact": "0",
+        "attribution": "0",
+        "experiments": "0",
+        "quality": "0",
+    }
+    assert page.count("No rows in the marts for this section yet.") == 4
+    assert "Sessions from 2026-01-01 to 2026-01-09" in page
+    # plotly.js is inline: the page needs no network.
+    assert "<script src=" not in page and len(page) > 1_000_000
