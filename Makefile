@@ -26,7 +26,7 @@ test: install lint pytest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models data-tests
+	$(BIN)/sqlfluff lint models data-tests bi
 
 pytest: install
 	$(BIN)/pytest

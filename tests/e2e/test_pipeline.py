@@ -444,6 +444,46 @@ def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline
     assert page.console == [], page.console
 
 
+DASHBOARD_QUERIES = Path(__file__).resolve().parents[2] / "bi" / "queries"
+
+
+def test_example_dashboard_queries_run_through_sqlalchemy_on_the_published_copy(pipeline) -> None:
+    """The five queries README offers for dashboards, through duckdb-engine as Superset runs them."""
+    import sqlalchemy
+
+    published = Path(os.environ["MICROCONV_PUBLISH_DIR"]) / "microconv.duckdb"
+    engine = sqlalchemy.create_engine(f"duckdb:///{published}", connect_args={"read_only": True})
+    results = {}
+    with engine.connect() as connection:
+        for path in sorted(DASHBOARD_QUERIES.glob("*.sql")):
+            results[path.stem] = connection.execute(sqlalchemy.text(path.read_text())).mappings().all()
+    engine.dispose()
+    assert set(results) == {
+        "funnel_chart",
+        "attribution_comparison",
+        "anomaly_list",
+        "impact_ranking",
+        "experiment_readout",
+    }
+    assert all(results.values()), [name for name, rows in results.items() if not rows]
+    users = [row["users"] for row in results["funnel_chart"]]
+    assert users == sorted(users, reverse=True) and len(users) >= 3
+    shares: dict[str, float] = {}
+    for row in results["attribution_comparison"]:
+        assert 0 <= row["share_of_conversions"] <= 1
+        shares[row["attribution_model"]] = (
+            shares.get(row["attribution_model"], 0.0) + row["share_of_conversions"]
+        )
+    assert len(shares) == 8 and all(total == pytest.approx(1.0) for total in shares.values())
+    assert {row["direction"] for row in results["anomaly_list"]} <= {"drop", "spike"}
+    readout = results["experiment_readout"]
+    assert all(
+        row["ci_low"] <= row["uplift_vs_control"] <= row["ci_high"]
+        for row in readout
+        if not row["is_control"]
+    )
+
+
 def test_bi_reader_is_never_blocked_nor_sees_a_partial_state(pipeline) -> None:
     """A read-only SQLAlchemy connection (duckdb-engine, as Superset uses) queries the published copy in
     a loop while a full run rebuilds the warehouse and republishes."""
