@@ -113,6 +113,7 @@ def run_job(
     from dagster import DagsterInstance, PartitionKeyRange
 
     from .partitions import daily_partitions, range_tags
+    from .progress import interactive
     from .project import prepare_manifest
 
     prepare_manifest()
@@ -137,7 +138,10 @@ def run_job(
         "skip_tests": skip_tests,
         "whole_history": whole_history,
     }
-    run_config = {"ops": {"microconv_dbt_assets": {"config": dbt_config}}}
+    run_config: dict = {"ops": {"microconv_dbt_assets": {"config": dbt_config}}}
+    if interactive():
+        # A terminal shows progress bars; Dagster's per-event debug log would tear them apart.
+        run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}
     partition = {"partition_key": keys[0]} if len(keys) == 1 else {"tags": range_tags(keys[0], keys[-1])}
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
@@ -298,8 +302,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    from .progress import CONSOLE, interactive
+
+    handler: logging.Handler
+    if interactive():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=CONSOLE, show_time=False, show_path=False)
+    else:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("orchestration").addHandler(handler)
     logging.getLogger("orchestration").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from .progress import progress_bar
 from .sql import quote_literal
 
 log = logging.getLogger(__name__)
@@ -233,22 +234,30 @@ def load_landing_files(
     ensure_raw_tables(con)
     con.execute("set timezone = 'UTC'")
     report = LoadReport()
-    for path in files if files is not None else discover_files(landing_dir, pattern):
-        try:
-            rows = load_file(con, path, landing_dir)
-        except (duckdb.Error, UnicodeDecodeError, OSError) as error:
-            message = describe_load_error(error)
-            moved = _move_aside(path, landing_dir, message)
-            con.execute(
-                "insert into raw.rejected_files values (?, ?, ?, ?, ?)",
-                [file_digest(moved), str(path), str(moved), message, datetime.now(UTC).replace(tzinfo=None)],
-            )
-            log.error("Could not load %s (moved to %s): %s", path, moved, message)
-            report.rejected.append((str(path), message))
-            continue
-        if rows < 0:
-            report.skipped.append(str(path))
-        else:
-            log.info("Loaded %s rows from %s", rows, path)
-            report.loaded.append((str(path), rows))
+    paths = list(files) if files is not None else discover_files(landing_dir, pattern)
+    with progress_bar("loading landing files", len(paths)) as advance:
+        for path in paths:
+            _load_one(con, path, landing_dir, report)
+            advance()
     return report
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path, report: LoadReport) -> None:
+    """Load one file into the report; an unreadable file is moved aside and recorded."""
+    try:
+        rows = load_file(con, path, landing_dir)
+    except (duckdb.Error, UnicodeDecodeError, OSError) as error:
+        message = describe_load_error(error)
+        moved = _move_aside(path, landing_dir, message)
+        con.execute(
+            "insert into raw.rejected_files values (?, ?, ?, ?, ?)",
+            [file_digest(moved), str(path), str(moved), message, datetime.now(UTC).replace(tzinfo=None)],
+        )
+        log.error("Could not load %s (moved to %s): %s", path, moved, message)
+        report.rejected.append((str(path), message))
+        return
+    if rows < 0:
+        report.skipped.append(str(path))
+    else:
+        log.info("Loaded %s rows from %s", rows, path)
+        report.loaded.append((str(path), rows))

@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from ..dbt_cli import dbt_build_args, layer_group, partition_window_vars
 from ..partitions import daily_partitions, first_partition_date
+from ..progress import progress_bar
 from ..project import microconv_project
 from ..settings import get_settings
 from ..warehouse import WAREHOUSE_POOL, ensure_writable, retry_if_locked
@@ -82,7 +83,11 @@ def microconv_dbt_assets(
             context=context,
             raise_on_error=False,
         )
-        yield from invocation.stream()
+        nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+        with progress_bar("dbt build", nodes) as advance:
+            for event in invocation.stream():
+                advance()
+                yield event
     error = invocation.get_error()
     if error is not None:
         # Another process took the file between the probe and dbt's connection: retry later.

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..progress import progress_bar
 from . import catalog
 from .simulate import EVENT_CODE, EVENT_NAMES, GeneratorConfig, simulate, traffic_options
 
@@ -428,8 +429,14 @@ def write_landing_files(
             partial.replace(target)
             return target
 
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            files = list(pool.map(write_day, rows.day_bounds))
+        with (
+            progress_bar(f"writing {file_format} files", len(rows.day_bounds)) as advance,
+            ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool,
+        ):
+            files = []
+            for path in pool.map(write_day, rows.day_bounds):
+                files.append(path)
+                advance()
     progress(f"wrote {len(files)} {file_format} files")
     return files
 
