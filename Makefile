@@ -38,5 +38,8 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 dagster: install $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev
 
+docs: install
+	$(BIN)/microconv docs
+
 clean:
 	rm -rf target logs .pytest_cache .ruff_cache

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import time
 from datetime import date
@@ -227,6 +228,52 @@ def _iso_day(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from error
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """dbt's documentation site with the catalogue of the built warehouse, as one static HTML file."""
+    settings = get_settings()
+    apply_to_environment(settings)
+    if not settings.duckdb_path.exists():
+        _print(f"No warehouse at {settings.duckdb_path}: run `microconv run` (or `make demo`) first.")
+        return 1
+    # The catalogue is read from the warehouse itself: like any dbt command it needs the writer slot,
+    # so do not start it while a scheduled run is building.
+    argv = ["dbt", "docs", "generate", "--static", "--project-dir", str(settings.project_dir)]
+    completed = subprocess.run([*argv, "--profiles-dir", str(settings.project_dir)], check=False)
+    if completed.returncode != 0:
+        return completed.returncode
+    _print(f"dbt docs (open in a browser): {settings.project_dir / 'target' / 'static_index.html'}")
+    return 0
+
+
+def metricflow_copy(settings: Settings) -> Path:
+    """A private copy of the published marts for MetricFlow, refreshed when a newer copy was published.
+
+    `mf` opens its DuckDB file for writing: on the warehouse it would block (or be blocked by) a
+    scheduled run, and on the published copy it would block BI readers. Named microconv.duckdb like the
+    warehouse, so that the database name in dbt's manifest matches.
+    """
+    published = settings.publish_dir / "microconv.duckdb"
+    copy = settings.metricflow_dir / "microconv.duckdb"
+    if not copy.exists() or copy.stat().st_mtime < published.stat().st_mtime:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        staging = copy.with_name(f".{copy.name}.{os.getpid()}.tmp")
+        shutil.copyfile(published, staging)
+        os.replace(staging, copy)
+    return copy
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Run MetricFlow's `mf` (validate-configs, query, list …) on a private copy of the published marts."""
+    settings = get_settings()
+    if not (settings.publish_dir / "microconv.duckdb").exists():
+        _print(f"No published copy in {settings.publish_dir}: run `microconv run` first.")
+        return 1
+    apply_to_environment(settings)
+    env = {**os.environ, "MICROCONV_DUCKDB_PATH": str(metricflow_copy(settings))}
+    mf = Path(sys.executable).with_name("mf")
+    return subprocess.run([str(mf), *args.mf_args], cwd=settings.project_dir, env=env, check=False).returncode
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Redraw the HTML report from the published copy (runs do it after publishing)."""
     from .report.page import write_report
@@ -274,6 +321,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_iso_day, help="first day to process (YYYY-MM-DD, UTC)")
     run.add_argument("--end", type=_iso_day, help="last day to process, inclusive (default: yesterday)")
     run.set_defaults(func=cmd_run)
+
+    docs = sub.add_parser("docs", help="generate dbt docs (models, columns, tests, lineage, exposures)")
+    docs.set_defaults(func=cmd_docs)
+
+    metrics = sub.add_parser(
+        "metrics", help="MetricFlow (`mf …`) on a private copy of the published marts, e.g. metrics query"
+    )
+    metrics.add_argument("mf_args", nargs=argparse.REMAINDER, help="arguments for mf")
+    metrics.set_defaults(func=cmd_metrics)
 
     report = sub.add_parser("report", help="redraw the HTML report from the published copy")
     report.set_defaults(func=cmd_report)

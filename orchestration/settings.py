@@ -31,6 +31,7 @@ class Settings:
     duckdb_path: Path
     landing_dir: Path
     publish_dir: Path
+    metricflow_dir: Path
     landing_glob: str
     dbt_target: str
     alerts_path: Path
@@ -60,6 +61,7 @@ def get_settings() -> Settings:
         duckdb_path=_path_from_env("MICROCONV_DUCKDB_PATH", project_dir / "warehouse" / "microconv.duckdb"),
         landing_dir=_path_from_env("MICROCONV_LANDING_DIR", project_dir / "data" / "landing" / "events"),
         publish_dir=_path_from_env("MICROCONV_PUBLISH_DIR", project_dir / "warehouse" / "publish"),
+        metricflow_dir=_path_from_env("MICROCONV_METRICFLOW_DIR", project_dir / "warehouse" / "metricflow"),
         landing_glob=os.environ.get("MICROCONV_LANDING_GLOB", "**/*"),
         dbt_target=os.environ.get("MICROCONV_DBT_TARGET", "dev"),
         alerts_path=_path_from_env("MICROCONV_ALERTS_PATH", project_dir / "warehouse" / "alerts.jsonl"),

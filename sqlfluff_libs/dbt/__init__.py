@@ -58,3 +58,17 @@ def type_boolean():
 
 def generate_series(upper_bound):
     return f"select generate_series as generated_number from generate_series(1, {upper_bound})"
+
+
+def cast(field, type):
+    return f"cast({field} as {type})"
+
+
+def concat(fields):
+    return " || ".join(fields)
+
+
+def date_spine(datepart, start_date, end_date):
+    return (
+        f"select date_day from range({start_date}, {end_date}, interval 1 {datepart}) as spine (date_day)"
+    )

@@ -41,15 +41,22 @@ aggregated as (
         step_name
 ),
 
-final as (
+cohort_sizes as (
     select
         aggregated.*,
-        1.0 * aggregated.users / first_value(aggregated.users) over (
+        first_value(aggregated.users) over (
             partition by aggregated.funnel, aggregated.cohort_date
             order by aggregated.step_number
             rows between unbounded preceding and current row
-        ) as conversion_rate_from_start
+        ) as entered_users
     from aggregated
+),
+
+final as (
+    select
+        cohort_sizes.*,
+        1.0 * cohort_sizes.users / cohort_sizes.entered_users as conversion_rate_from_start
+    from cohort_sizes
 )
 
 select * from final
