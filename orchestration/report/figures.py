@@ -213,13 +213,7 @@ def impact_figures(data: ReportData) -> list[go.Figure]:
             x=[row["odds_ratio"] for row in ranked],
             mode="markers",
             marker={"color": colors, "size": 9},
-            error_x={
-                "type": "data",
-                "color": "#444",
-                "symmetric": False,
-                "array": [_gap(row["odds_ratio_ci_high"], row["odds_ratio"]) for row in ranked],
-                "arrayminus": [_gap(row["odds_ratio"], row["odds_ratio_ci_low"]) for row in ranked],
-            },
+            error_x=_interval(ranked, "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high"),
             customdata=[[row["odds_ratio_ci_low"], row["odds_ratio_ci_high"]] for row in ranked],
             hovertemplate=(
                 "%{y}: odds ratio %{x:.2f} [%{customdata[0]:.2f}, %{customdata[1]:.2f}]<extra></extra>"
@@ -244,6 +238,17 @@ def impact_figures(data: ReportData) -> list[go.Figure]:
 
 def _gap(high: float | None, low: float | None) -> float | None:
     return None if high is None or low is None else max(0.0, high - low)
+
+
+def _interval(rows: list[dict[str, Any]], point: str, low: str, high: str) -> dict[str, Any]:
+    """Asymmetric error bars from each row's point estimate to its interval bounds."""
+    return {
+        "type": "data",
+        "color": "#444",
+        "symmetric": False,
+        "array": [_gap(row[high], row[point]) for row in rows],
+        "arrayminus": [_gap(row[point], row[low]) for row in rows],
+    }
 
 
 def _legend_swatches(figure: go.Figure) -> None:
@@ -307,13 +312,7 @@ def experiment_figures(data: ReportData) -> list[go.Figure]:
                     "color": [SIGNIFICANT if row["is_significant"] else NOT_SIGNIFICANT for row in series],
                     "line": {"width": 1, "color": "#222"},
                 },
-                error_x={
-                    "type": "data",
-                    "color": "#444",
-                    "symmetric": False,
-                    "array": [_gap(row["ci_high"], row["uplift_vs_control"]) for row in series],
-                    "arrayminus": [_gap(row["uplift_vs_control"], row["ci_low"]) for row in series],
-                },
+                error_x=_interval(series, "uplift_vs_control", "ci_low", "ci_high"),
                 customdata=[
                     [
                         row["ci_low"],
