@@ -83,7 +83,12 @@ class ReportData:
 
 
 def read_report_data(published_database: Path) -> ReportData:
-    with duckdb.connect(str(published_database), read_only=True) as con:
+    # Attach the file to an in-memory database instead of opening it directly: DuckDB refuses a second
+    # direct connection in one process when its settings differ from the first one's (a BI driver such
+    # as duckdb-engine sets its own), while an attached read-only file coexists with any reader.
+    with duckdb.connect() as con:
+        con.execute("attach ? as published (read_only)", [str(published_database)])
+        con.execute("use published")
         rows: dict[str, Rows] = {}
         for name, sql in QUERIES.items():
             cursor = con.execute(sql)

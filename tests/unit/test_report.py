@@ -106,3 +106,18 @@ def test_every_section_is_on_the_page_and_empty_ones_say_so() -> None:
     assert "Sessions from 2026-01-01 to 2026-01-09" in page
     # plotly.js is inline: the page needs no network.
     assert "<script src=" not in page and len(page) > 1_000_000
+
+
+def test_report_data_is_read_while_a_bi_driver_holds_the_published_copy_open(tmp_path, monkeypatch) -> None:
+    """A BI driver in the same process (duckdb-engine sets its own settings) must not block the report."""
+    import duckdb
+
+    from orchestration.report import data
+
+    published = tmp_path / "microconv.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.execute("create schema marts; create table marts.answers as select 42 as answer")
+    monkeypatch.setattr(data, "QUERIES", {"answers": "select answer from marts.answers"})
+    with duckdb.connect(str(published), read_only=True, config={"custom_user_agent": "bi-tool"}) as bi:
+        assert data.read_report_data(published)["answers"] == [{"answer": 42}]
+        assert bi.execute("select count(*) from marts.answers").fetchone() == (1,)
