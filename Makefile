@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# EVENT_SOURCE=ga4 (or segment, snowplow, mixpanel) lands the demo in that vendor's export format.
+EVENT_SOURCE ?= microconv
+
 demo: install
-	$(BIN)/microconv demo
+	$(BIN)/microconv demo --event-source $(EVENT_SOURCE)
 
 test: install lint pytest
 

@@ -9,6 +9,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValu
 from .alerts import record_alert
 from .assets.ingestion import RAW_EVENTS_KEY
 from .settings import get_settings
+from .sources import EVENT_SOURCES
 
 ANOMALIES_KEY = AssetKey(["marts", "micro_conversion_anomalies"])
 
@@ -71,13 +72,20 @@ def no_anomaly_on_latest_complete_day() -> AssetCheckResult:
     )
 
 
-RAW_FRESHNESS_SQL = """
+_LANDED_SQL = "\n    union all\n    ".join(
+    f"select try_cast({source.event_time_sql} as timestamptz) as event_at, _ingested_at "
+    f"from raw.{source.raw_table}"
+    for source in EVENT_SOURCES.values()
+)
+# Over every source's raw table: a vendor-only warehouse has an empty raw.events.
+RAW_FRESHNESS_SQL = f"""
+with landed as (
+    {_LANDED_SQL}
+)
 select
-    max(try_cast(event_timestamp as timestamptz)) filter (
-        where try_cast(event_timestamp as timestamptz) <= now() + interval 1 hour
-    ) as newest_event_at,
+    max(event_at) filter (where event_at <= now() + interval 1 hour) as newest_event_at,
     max(_ingested_at) as newest_load_at
-from raw.events
+from landed
 """
 
 

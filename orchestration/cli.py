@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from .report import REPORT_FILE
 from .settings import Settings, apply_to_environment, get_settings
+from .sources import EVENT_SOURCES, VENDORS
 
 if TYPE_CHECKING:
     from dagster import ExecuteInProcessResult, JobDefinition
@@ -35,11 +36,20 @@ def ensure_dagster_home(settings: Settings) -> Path:
     return home
 
 
+GENERATED_FILE_PATTERNS = ("events_*", "segment_*", "export_*")
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from .generator import GeneratorConfig, generate
 
-    out = Path(args.out)
-    existing = list(out.glob("events_*")) if out.exists() else []
+    out = (
+        Path(args.out)
+        if args.out
+        else EVENT_SOURCES[args.vendor or "microconv"].landing_dir(get_settings().landing_dir)
+    )
+    existing = (
+        [path for pattern in GENERATED_FILE_PATTERNS for path in out.glob(pattern)] if out.exists() else []
+    )
     if existing and not args.overwrite:
         _print(f"{out} already holds {len(existing)} event files; pass --overwrite to replace them.")
         return 2
@@ -55,7 +65,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     progress = _print if args.events >= 100_000 or args.verbose else None
-    result = generate(config, out, args.format, compress=args.gzip, progress=progress)
+    result = generate(config, out, args.format, compress=args.gzip, progress=progress, vendor=args.vendor)
     elapsed = time.perf_counter() - started
     _print(
         f"Generated {result.rows:,} raw rows in {len(result.files)} {args.format} files under {out} "
@@ -68,18 +78,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     import duckdb
 
-    from .ingest import load_landing_files
+    from .ingest import load_event_sources
 
     settings = get_settings()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.duckdb_path)) as con:
-        report = load_landing_files(con, settings.landing_dir, pattern=settings.landing_glob)
-    _print(
-        f"Loaded {report.rows_loaded:,} rows from {len(report.loaded)} files "
-        f"({len(report.skipped)} already loaded, {len(report.rejected)} rejected)."
-    )
-    for path, error in report.rejected:
-        _print(f"  rejected {path}: {error}")
+        reports = load_event_sources(con, settings.landing_dir, settings.landing_glob)
+    for source, landing_dir, report in reports:
+        _print(
+            f"{source.title} ({landing_dir}): loaded {report.rows_loaded:,} rows from {len(report.loaded)} "
+            f"files ({len(report.skipped)} already loaded, {len(report.rejected)} rejected)."
+        )
+        for path, error in report.rejected:
+            _print(f"  rejected {path}: {error}")
     return 0
 
 
@@ -184,14 +195,19 @@ def cmd_summary(_: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = get_settings()
+    source = EVENT_SOURCES[args.event_source]
+    landing_dir = source.landing_dir(settings.landing_dir)
     if args.fresh and settings.duckdb_path.exists():
         settings.duckdb_path.unlink()
-        shutil.rmtree(settings.landing_dir / "_rejected", ignore_errors=True)
+        shutil.rmtree(landing_dir / "_rejected", ignore_errors=True)
+    # The models read the demo's source only (files of other sources still load into their raw tables).
+    os.environ["MICROCONV_EVENT_SOURCES"] = source.name
     generate_args = argparse.Namespace(
         events=args.events,
         days=args.days,
         seed=args.seed,
-        out=str(settings.landing_dir),
+        out=str(landing_dir),
+        vendor=None if source.is_contract else source.name,
         format="parquet",
         gzip=False,
         start_date=args.start_date,
@@ -214,7 +230,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"\nWarehouse being built (DuckDB {duckdb.__version__} file): {settings.duckdb_path}\n"
         f"For BI tools, read-only copy (DuckDB >= 1.0): {settings.publish_dir / 'microconv.duckdb'}\n"
         f"Parquet, one file per table: {settings.publish_dir / 'parquet'}\n"
-        f"Landing files: {settings.landing_dir}\n"
+        f"Landing files ({source.title}): {landing_dir}\n"
         "Dagster UI: make dagster   (or: DAGSTER_HOME=.dagster_home .venv/bin/dagster dev)\n"
         f"Report (open in a browser): {settings.publish_dir / REPORT_FILE}"
     )
@@ -303,7 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=60)
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--start-date", default="2026-01-01", help="first event day (UTC, YYYY-MM-DD)")
-    gen.add_argument("--out", default=str(get_settings().landing_dir))
+    gen.add_argument("--out", help="landing directory (default: the source's, e.g. data/landing/ga4)")
+    gen.add_argument(
+        "--vendor",
+        choices=[vendor.name for vendor in VENDORS],
+        help="write the events in this vendor's export format instead",
+    )
     gen.add_argument("--format", choices=("parquet", "csv", "jsonl"), default="parquet")
     gen.add_argument("--gzip", action="store_true", help="gzip csv/jsonl files")
     gen.add_argument("--dirty-share", type=float, default=0.02, help="share of dirty rows (0-1)")
@@ -347,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=60)
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--start-date", default="2026-01-01")
+    demo.add_argument(
+        "--event-source",
+        choices=tuple(EVENT_SOURCES),
+        default="microconv",
+        help="land the demo in this source's format and build the marts from it",
+    )
     demo.add_argument(
         "--fresh",
         action=argparse.BooleanOptionalAction,

@@ -1,9 +1,10 @@
-"""Load landing files into the DuckDB table raw.events.
+"""Load landing files into the DuckDB raw tables: raw.events for the event contract, and
+raw.<vendor>_events (one JSON object per row, column `record`) for each vendor export.
 
-Every contract column is stored as text, so a bad value never fails a load (staging types and
-validates). A file is identified by the SHA-256 of its content: loading it again adds no rows. A file
-DuckDB cannot read at all is moved to `<landing>/_rejected/` with an `.error.txt` beside it, recorded
-in raw.rejected_files, and the other files still load.
+Every contract column is stored as text, and a vendor row as its JSON text, so a bad value never fails
+a load (staging types and validates). A file is identified by the SHA-256 of its content: loading it
+again adds no rows. A file DuckDB cannot read at all is moved to `<landing>/_rejected/` with an
+`.error.txt` beside it, recorded in raw.rejected_files, and the other files still load.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from .progress import progress_bar
+from .sources import CONTRACT, EVENT_SOURCES, VENDORS, EventSource
 from .sql import quote_literal
 
 log = logging.getLogger(__name__)
@@ -61,15 +63,23 @@ LANDING_SUFFIXES: tuple[str, ...] = (
 
 REJECTED_DIR_NAME = "_rejected"
 
-_RAW_DDL = f"""
-create schema if not exists raw;
-create table if not exists raw.events (
-    {", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)},
+_LOAD_COLUMNS = """
     _source_file varchar not null,
     _file_id varchar not null,
     _source_row bigint not null,
     _ingested_at timestamp not null
+"""
+_VENDOR_DDL = "".join(
+    f"create table if not exists raw.{vendor.raw_table} (record varchar, {_LOAD_COLUMNS});\n"
+    for vendor in VENDORS
+)
+_RAW_DDL = f"""
+create schema if not exists raw;
+create table if not exists raw.events (
+    {", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)},
+    {_LOAD_COLUMNS}
 );
+{_VENDOR_DDL}
 create table if not exists raw.loaded_files (
     file_id varchar primary key,
     source_file varchar not null,
@@ -165,6 +175,25 @@ def contract_select_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     return f"select {', '.join(columns)} from {reader}"
 
 
+def record_select_sql(path: Path) -> str:
+    """A SELECT giving each row of one vendor file as a JSON object (`record`), in file order; nested
+    records (GA4's event_params, Segment's context) stay nested."""
+    fmt = landing_format(path)
+    literal = quote_literal(str(path))
+    if fmt == "json":
+        return f"select json as record from read_json_objects({literal}, format = 'auto')"
+    if fmt == "csv":
+        reader = f"read_csv({literal}, all_varchar = true, header = true)"
+    else:
+        reader = f"read_parquet({literal})"
+    return f"select cast(to_json(landed) as varchar) as record from {reader} as landed"
+
+
+def select_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) -> str:
+    """The rows of one landing file in the shape of the source's raw table (without load columns)."""
+    return contract_select_sql(con, path) if source.is_contract else record_select_sql(path)
+
+
 def _move_aside(path: Path, landing_dir: Path, error: str) -> Path:
     target_dir = landing_dir / REJECTED_DIR_NAME
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -181,26 +210,29 @@ def source_name(path: Path, landing_dir: Path) -> str:
     return str(path.relative_to(landing_dir)) if path.is_relative_to(landing_dir) else str(path)
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path) -> int:
-    """Insert one file's rows into raw.events in a single transaction; returns the row count."""
+def load_file(
+    con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path, source: EventSource = CONTRACT
+) -> int:
+    """Insert one file's rows into the source's raw table in a single transaction; returns the row
+    count, or -1 when a file with the same content was loaded before."""
     file_id = file_digest(path)
     relative = source_name(path, landing_dir)
     if con.execute("select 1 from raw.loaded_files where file_id = ?", [file_id]).fetchone():
         return -1
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
-    select_sql = contract_select_sql(con, path)
+    rows_sql = select_sql(con, path, source)
     con.execute("begin transaction")
     try:
         inserted = con.execute(
             f"""
-            insert into raw.events
+            insert into raw.{source.raw_table}
             select
                 contract.*,
                 ? as _source_file,
                 ? as _file_id,
                 row_number() over () as _source_row,
                 ? as _ingested_at
-            from ({select_sql}) as contract
+            from ({rows_sql}) as contract
             """,
             [relative, file_id[:16], ingested_at],
         ).fetchone()
@@ -229,23 +261,27 @@ def load_landing_files(
     landing_dir: Path,
     files: Iterable[Path] | None = None,
     pattern: str = "**/*",
+    source: EventSource = CONTRACT,
 ) -> LoadReport:
-    """Load every new landing file; unreadable files are moved aside, never fatal."""
+    """Load every new landing file of one source; unreadable files are moved aside, never fatal."""
     ensure_raw_tables(con)
     con.execute("set timezone = 'UTC'")
     report = LoadReport()
     paths = list(files) if files is not None else discover_files(landing_dir, pattern)
-    with progress_bar("loading landing files", len(paths)) as advance:
+    label = "loading landing files" if source.is_contract else f"loading {source.name} files"
+    with progress_bar(label, len(paths)) as advance:
         for path in paths:
-            _load_one(con, path, landing_dir, report)
+            _load_one(con, path, landing_dir, source, report)
             advance()
     return report
 
 
-def _load_one(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path, report: LoadReport) -> None:
+def _load_one(
+    con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path, source: EventSource, report: LoadReport
+) -> None:
     """Load one file into the report; an unreadable file is moved aside and recorded."""
     try:
-        rows = load_file(con, path, landing_dir)
+        rows = load_file(con, path, landing_dir, source)
     except (duckdb.Error, UnicodeDecodeError, OSError) as error:
         message = describe_load_error(error)
         moved = _move_aside(path, landing_dir, message)
@@ -261,3 +297,16 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path, rep
     else:
         log.info("Loaded %s rows from %s", rows, path)
         report.loaded.append((str(path), rows))
+
+
+def load_event_sources(
+    con: duckdb.DuckDBPyConnection, contract_landing_dir: Path, pattern: str = "**/*"
+) -> list[tuple[EventSource, Path, LoadReport]]:
+    """Load the new files of every source whose landing directory exists (the contract's always)."""
+    reports = []
+    for source in EVENT_SOURCES.values():
+        landing_dir = source.landing_dir(contract_landing_dir)
+        if source.is_contract or landing_dir.exists():
+            report = load_landing_files(con, landing_dir, pattern=pattern, source=source)
+            reports.append((source, landing_dir, report))
+    return reports

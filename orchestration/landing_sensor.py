@@ -10,10 +10,11 @@ from pathlib import Path
 import duckdb
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from .ingest import contract_select_sql, discover_files, source_name
+from .ingest import discover_files, select_sql, source_name
 from .jobs import microconv_job
 from .partitions import first_partition_date, range_tags
 from .settings import get_settings
+from .sources import CONTRACT, EVENT_SOURCES, EventSource
 
 
 @dataclass(frozen=True)
@@ -53,20 +54,22 @@ def new_files(
     return [path for _, _, path in sorted(fresh)], LandingCursor(latest, tuple(sorted(ties)))
 
 
-def event_day_range(files: list[Path], first_day: date, last_day: date) -> tuple[date, date] | None:
+def event_day_range(
+    files: list[Path], first_day: date, last_day: date, source: EventSource = CONTRACT
+) -> tuple[date, date] | None:
     """First and last event day within the partitions over the readable files, else None."""
     days: list[date] = []
     with duckdb.connect() as con:
         con.execute("set timezone = 'UTC'")
         for path in files:
             try:
-                select_sql = contract_select_sql(con, path)
+                rows_sql = select_sql(con, path, source)
                 low, high = con.execute(
                     f"""
                     select min(event_day), max(event_day)
                     from (
-                        select cast(try_cast(event_timestamp as timestamptz) as date) as event_day
-                        from ({select_sql}) as contract
+                        select cast(try_cast({source.event_time_sql} as timestamptz) as date) as event_day
+                        from ({rows_sql}) as contract
                     ) as parsed
                     where event_day between ? and ?
                     """,
@@ -91,16 +94,26 @@ def event_day_range(files: list[Path], first_day: date, last_day: date) -> tuple
 def new_landing_files(context: SensorEvaluationContext):
     settings = get_settings()
     cursor = LandingCursor.parse(context.cursor)
-    files, next_cursor = new_files(
-        discover_files(settings.landing_dir, settings.landing_glob), settings.landing_dir, cursor
-    )
+    # Names in the cursor are relative to the landing root (events/…, ga4/…) so that sources never clash.
+    landing_root = settings.landing_dir.parent
+    landing_dirs = {name: source.landing_dir(settings.landing_dir) for name, source in EVENT_SOURCES.items()}
+    source_of = {
+        path: EVENT_SOURCES[name]
+        for name, landing_dir in landing_dirs.items()
+        for path in discover_files(landing_dir, settings.landing_glob)
+    }
+    files, next_cursor = new_files(list(source_of), landing_root, cursor)
     if not files:
-        return SkipReason(f"No new files in {settings.landing_dir}")
+        return SkipReason(f"No new files in {', '.join(str(path) for path in landing_dirs.values())}")
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     first_day = first_partition_date()
-    day_range = event_day_range(files, first_day, yesterday) or (yesterday, yesterday)
-    start, end = (day.isoformat() for day in day_range)
-    names = sorted(source_name(path, settings.landing_dir) for path in files)
+    ranges = [
+        event_day_range([path for path in files if source_of[path] is source], first_day, yesterday, source)
+        for source in EVENT_SOURCES.values()
+    ]
+    found = [day for day_range in ranges if day_range for day in day_range]
+    start, end = (day.isoformat() for day in ((min(found), max(found)) if found else (yesterday, yesterday)))
+    names = sorted(source_name(path, landing_root) for path in files)
     run_key = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
     context.update_cursor(next_cursor.dump())
     context.log.info(f"{len(files)} new landing files with events from {start} to {end}: {names[:10]}")

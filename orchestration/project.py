@@ -25,7 +25,9 @@ microconv_project.prepare_if_dev()
 PROJECT_SOURCES = ("models", "macros", "seeds", "data-tests", "dbt_project.yml", "profiles.yml")
 # The connection settings are part of dbt's partial-parse state: a parse made under another warehouse
 # path, target, memory limit or thread count makes every later run re-parse the whole project (~10 s).
+# The enabled event sources decide which models stg_tracking__events reads, so a change re-parses.
 PARSE_ENVIRONMENT = (
+    "MICROCONV_EVENT_SOURCES",
     "MICROCONV_DBT_TARGET",
     "MICROCONV_DUCKDB_PATH",
     "MICROCONV_DUCKDB_MEMORY_LIMIT",

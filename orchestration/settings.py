@@ -5,6 +5,8 @@
 | MICROCONV_PROJECT_DIR       | the repository holding dbt_project.yml    |
 | MICROCONV_DUCKDB_PATH       | <project>/warehouse/microconv.duckdb      |
 | MICROCONV_LANDING_DIR       | <project>/data/landing/events             |
+| MICROCONV_<VENDOR>_LANDING_DIR | <landing dir>/../<vendor> (sources.py) |
+| MICROCONV_EVENT_SOURCES     | microconv (read by dbt: var event_sources)|
 | MICROCONV_PUBLISH_DIR       | <project>/warehouse/publish               |
 | MICROCONV_LANDING_GLOB      | **/* (which landing files to consider)    |
 | MICROCONV_DBT_TARGET        | dev                                       |

@@ -28,7 +28,14 @@ def list_tables(
     return [(schema, table) for schema, table in rows]
 
 
-def _select_list(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str, digits: int) -> str:
+def _select_list(
+    con: duckdb.DuckDBPyConnection,
+    catalog: str,
+    schema: str,
+    table: str,
+    digits: int,
+    ignored: frozenset[str] = IGNORED_COLUMNS,
+) -> str:
     columns = con.execute(
         """
         select column_name, data_type
@@ -40,7 +47,7 @@ def _select_list(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, tabl
     ).fetchall()
     parts = []
     for name, data_type in columns:
-        if name in IGNORED_COLUMNS:
+        if name in ignored:
             continue
         quoted = quote_identifier(name)
         if data_type.upper() in FLOAT_TYPES or data_type.upper().startswith("DECIMAL"):
@@ -56,8 +63,10 @@ def table_differences(
     right: Path,
     schemas: tuple[str, ...] = ("staging", "intermediate", "core", "marts"),
     digits: int = 6,
+    ignored_columns: frozenset[str] = frozenset(),
 ) -> dict[str, tuple[int, int]]:
-    """For every table of `schemas` in either file: rows only in left and only in right (multiset)."""
+    """For every table of `schemas` in either file: rows only in left and only in right (multiset),
+    leaving out the load bookkeeping columns and `ignored_columns`."""
     con = duckdb.connect()
     try:
         con.execute(f"attach {quote_literal(str(left))} as lhs (read_only)")
@@ -70,7 +79,7 @@ def table_differences(
             if (schema, table) not in left_tables or (schema, table) not in right_tables:
                 differences[name] = (-1, -1)
                 continue
-            columns = _select_list(con, "lhs", schema, table, digits)
+            columns = _select_list(con, "lhs", schema, table, digits, IGNORED_COLUMNS | ignored_columns)
             lhs = f"select {columns} from lhs.{quote_identifier(schema)}.{quote_identifier(table)}"
             rhs = f"select {columns} from rhs.{quote_identifier(schema)}.{quote_identifier(table)}"
             only_left = con.execute(f"select count(*) from ({lhs} except all {rhs})").fetchone()[0]

@@ -40,6 +40,7 @@ sessions as (
 
 matched as (
     select
+        events.event_source,
         events.event_id,
         events.device_id,
         events.user_key,
@@ -71,6 +72,7 @@ ranked as (
 final as (
     select
         {{ dbt.hash("ranked.event_id || ':' || ranked.macro_conversion") }} as conversion_key,
+        ranked.event_source,
         ranked.event_id,
         ranked.device_id,
         ranked.user_key,

@@ -40,6 +40,7 @@ sessions as (
 
 matched as (
     select
+        events.event_source,
         events.event_id,
         events.device_id,
         events.user_key,
@@ -93,6 +94,7 @@ scoped as (
 final as (
     select
         {{ dbt.hash("scoped.event_id || ':' || scoped.micro_conversion") }} as micro_conversion_key,
+        scoped.event_source,
         scoped.event_id,
         scoped.device_id,
         scoped.user_key,

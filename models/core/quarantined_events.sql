@@ -9,8 +9,10 @@ final as (
     select
         raw_row_key,
         rejection_reason,
+        event_source,
         event_id,
         event_name,
+        source_event_name,
         event_timestamp_raw as event_timestamp,
         event_at,
         coalesce(event_date, cast(loaded_at as date)) as event_date,

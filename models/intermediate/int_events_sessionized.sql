@@ -112,6 +112,7 @@ numbered as (
 final as (
     select
         keyed.raw_row_key,
+        keyed.event_source,
         keyed.event_id,
         keyed.event_name,
         keyed.event_at,

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from ..progress import progress_bar
 from . import catalog
 from .simulate import EVENT_CODE, EVENT_NAMES, GeneratorConfig, simulate, traffic_options
+from .vendors import VENDOR_FORMATS, VendorFormat, register_lookups, vendor_select
 
 FORMATS = ("parquet", "csv", "jsonl")
 # Dirty kinds injected per row (share of the dirty rows), with the quarantine reason each must get.
@@ -387,9 +388,20 @@ select
             case when variant_name is not null then '"variant": "' || variant_name || '"' end
         ) || '}}'
     end as properties,
-    strftime(make_timestamp(loaded_ms * 1000), '%Y-%m-%dT%H:%M:%S.%gZ') as loaded_at
+    strftime(make_timestamp(loaded_ms * 1000), '%Y-%m-%dT%H:%M:%S.%gZ') as loaded_at{extra_columns}
 from day_rows
 """
+# What a vendor projection (vendors.py) needs besides the contract columns.
+_VENDOR_EXTRA_COLUMNS = ",\n    dirty as _dirty,\n    row_number() over () as _row_order"
+
+
+def _file_name(vendor: str | None, day: str) -> str:
+    """events_<date> for the contract; each vendor's usual export name otherwise (GA4: events_YYYYMMDD)."""
+    if vendor is None:
+        return f"events_{day}"
+    if vendor == "ga4":
+        return f"events_{day.replace('-', '')}"
+    return f"{VENDOR_FORMATS[vendor].file_prefix}{day}"
 
 
 def write_landing_files(
@@ -399,26 +411,38 @@ def write_landing_files(
     file_format: str,
     compress: bool,
     progress: Progress,
+    vendor: str | None = None,
 ) -> list[Path]:
-    """One file per load date (`events_<date>.<ext>`): a day's file also carries late rows of earlier
-    days. Files are built and written in parallel, one DuckDB cursor per worker thread; Parquet is
-    written by pyarrow (faster than DuckDB's writer for this shape), CSV and JSON lines by DuckDB."""
+    """One file per load date: a day's file also carries late rows of earlier days. With a vendor, rows
+    are written in that vendor's export format (vendors.py). Files are built and written in parallel,
+    one DuckDB cursor per worker thread; Parquet is written by pyarrow (faster than DuckDB's writer for
+    this shape), CSV and JSON lines by DuckDB."""
     if file_format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {file_format!r}")
+    if vendor is not None and vendor not in VENDOR_FORMATS:
+        raise ValueError(f"vendor must be one of {tuple(VENDOR_FORMATS)}, not {vendor!r}")
+    if vendor is not None and file_format not in VENDOR_FORMATS[vendor].formats:
+        file_format = VENDOR_FORMATS[vendor].formats[0]
     suffix = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}[file_format]
     copy_options = {"csv": "format csv, header true", "jsonl": "format json"}.get(file_format, "")
     if compress and file_format != "parquet":
         copy_options += ", compression gzip"
         suffix += ".gz"
     out_dir.mkdir(parents=True, exist_ok=True)
-    select = _CONTRACT_SQL.format(seed=seed, codes=DIRTY_CODE)
+    if vendor is None:
+        select = _CONTRACT_SQL.format(seed=seed, codes=DIRTY_CODE, extra_columns="")
+    else:
+        contract = _CONTRACT_SQL.format(seed=seed, codes=DIRTY_CODE, extra_columns=_VENDOR_EXTRA_COLUMNS)
+        select = vendor_select(VENDOR_FORMATS[vendor], contract, DIRTY_CODE, catalog.BOT_USER_AGENTS)
 
     with duckdb.connect(config={"threads": 1}) as con:
         con.execute("set timezone = 'UTC'")
+        if vendor is not None:
+            register_lookups(con, vendor)
 
         def write_day(bounds: tuple[str, int, int]) -> Path:
             day, start, end = bounds
-            target = out_dir / f"events_{day}{suffix}"
+            target = out_dir / f"{_file_name(vendor, day)}{suffix}"
             partial = target.with_name(target.name + ".partial")
             with con.cursor() as cursor:
                 cursor.register("day_rows", rows.arrow_slice(start, end))
@@ -437,7 +461,7 @@ def write_landing_files(
             for path in pool.map(write_day, rows.day_bounds):
                 files.append(path)
                 advance()
-    progress(f"wrote {len(files)} {file_format} files")
+    progress(f"wrote {len(files)} {vendor or 'contract'} {file_format} files")
     return files
 
 
@@ -447,13 +471,33 @@ def generate(
     file_format: str = "parquet",
     compress: bool = False,
     progress: Progress | None = None,
+    vendor: str | None = None,
 ) -> GenerationResult:
-    """Generate demo events into `out_dir` and write `_manifest.json` describing what was injected."""
+    """Generate demo events into `out_dir` (in a vendor's export format when `vendor` is given) and
+    write `_manifest.json` describing what was injected."""
     report = progress or (lambda message: None)
     rows = build_rows(config, report)
-    files = write_landing_files(rows, config.seed, out_dir, file_format, compress, report)
+    files = write_landing_files(rows, config.seed, out_dir, file_format, compress, report, vendor)
     manifest = rows.manifest
+    if vendor is not None:
+        _describe_vendor_rows(manifest, VENDOR_FORMATS[vendor])
     manifest["files"] = [path.name for path in files]
-    manifest["format"] = file_format
+    manifest["format"] = files[0].name.split(".", 1)[1] if files else file_format
     (out_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     return GenerationResult(files=files, rows=int(manifest["rows"]), manifest=manifest)
+
+
+def _describe_vendor_rows(manifest: dict, vendor: VendorFormat) -> None:
+    """Record in the manifest which injected rows the vendor format left out, and what is then
+    expected in quarantine."""
+    reasons = {name: reason for name, _, reason in DIRTY_KINDS}
+    left_out = {kind: manifest["dirty_source_rows"][kind] for kind in vendor.dropped_kinds}
+    if not vendor.exports_bots:
+        left_out["bot_traffic"] = manifest["bot_rows"]
+    manifest["vendor"] = vendor.name
+    manifest["left_out_rows"] = left_out
+    manifest["rows"] -= sum(left_out.values())
+    for kind in vendor.dropped_kinds:
+        manifest["expected_quarantine"].pop(reasons[kind] or "", None)
+    if not vendor.exports_bots:
+        manifest["expected_quarantine"].pop("bot_user_agent", None)

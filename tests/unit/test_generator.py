@@ -101,3 +101,40 @@ def test_every_format_is_written(tmp_path: Path) -> None:
     with duckdb.connect() as con:
         csv_rows = con.execute(f"select count(*) from read_csv('{tmp_path}/csv/*.csv.gz')").fetchone()[0]
     assert csv_rows == result.rows
+
+
+@pytest.mark.parametrize(
+    ("vendor", "pattern", "id_sql"),
+    [
+        (
+            "ga4",
+            "events_2*.parquet",
+            "list_filter(event_params, lambda p: p.key = 'event_id')[1].value.string_value",
+        ),
+        ("segment", "segment_*.jsonl", "messageId"),
+        ("snowplow", "events_*.parquet", "event_id"),
+        ("mixpanel", "export_*.jsonl", "properties['$insert_id']"),
+    ],
+)
+def test_vendor_files_carry_the_same_events_less_what_the_format_cannot(
+    tmp_path: Path, generated, vendor: str, pattern: str, id_sql: str
+) -> None:
+    """The vendor files hold every contract event id except the rows the vendor leaves out."""
+    result, con = generated
+    vendor_result = generate(CONFIG, tmp_path, "parquet", vendor=vendor)
+    files = sorted(tmp_path.glob(pattern))
+    assert [path.name for path in files] == sorted(vendor_result.manifest["files"])
+    reader = "read_parquet" if pattern.endswith("parquet") else "read_json_auto"
+    vendor_ids = con.execute(f"select {id_sql} from {reader}('{tmp_path}/{pattern}')").fetchall()
+    assert (
+        len(vendor_ids)
+        == vendor_result.rows
+        == result.rows - sum(vendor_result.manifest["left_out_rows"].values())
+    )
+    contract_ids = {row[0] for row in con.execute("select event_id from events").fetchall()}
+    assert {row[0] for row in vendor_ids} <= contract_ids | {None}
+    left_out = vendor_result.manifest["left_out_rows"]
+    assert (
+        left_out["malformed_properties"] == result.manifest["dirty_source_rows"]["malformed_properties"] > 0
+    )
+    assert "malformed_properties" not in vendor_result.manifest["expected_quarantine"]

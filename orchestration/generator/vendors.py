@@ -1,0 +1,257 @@
+"""Write the demo events in a vendor's export format (GA4, Segment, Snowplow, Mixpanel).
+
+Each vendor row is a DuckDB projection of the contract row the generator would have written, so that
+the same demo through a vendor adapter (models/staging/<vendor>/) gives the same marts as the contract
+path. Event names are translated with the seed event_name_mappings (in reverse), GA4 countries with the
+seed country_codes. A dirty row a vendor's format cannot carry (GA4 has no text timestamps, Mixpanel no
+user agents, …) is left out, as that vendor's own collection would never have exported it; the
+manifest lists what was left out. Vendor session ids are not written: sessions are then derived by
+inactivity, exactly as on the contract path.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from . import catalog
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+
+
+@dataclass(frozen=True)
+class VendorFormat:
+    name: str
+    # Landing-file formats the vendor's export comes in; the first one is used when the requested
+    # format is not among them.
+    formats: tuple[str, ...]
+    file_prefix: str
+    # Dirty kinds (see writer.DIRTY_KINDS) the format cannot represent, and whether bot traffic is
+    # exported at all.
+    dropped_kinds: tuple[str, ...]
+    exports_bots: bool
+    sql: str
+
+
+# Property keys of the contract's properties JSON that are numbers.
+_NUMERIC_PROPERTIES = ("value", "video_percent", "scroll_percent", "seconds_on_page")
+_TEXT_PROPERTIES = ("currency", "order_id", "product_id", "cta_id", "form_id", "experiment_id", "variant")
+
+
+def _property(key: str) -> str:
+    return f"json_extract_string(properties, '$.{key}')"
+
+
+def _number(key: str) -> str:
+    return f"try_cast({_property(key)} as double)"
+
+
+def _ga4_param(key: str, text: str | None = None, number: str | None = None) -> str:
+    string_value = text if text is not None else "null"
+    double_value = number if number is not None else "null"
+    return (
+        f"{{'key': '{key}', 'value': {{'string_value': cast({string_value} as varchar), "
+        f"'int_value': cast(null as bigint), 'float_value': cast(null as double), "
+        f"'double_value': cast({double_value} as double)}}}}"
+    )
+
+
+_NOT_PURCHASE = "event_name is distinct from 'purchase'"
+_GA4_PARAMS = ", ".join(
+    [
+        _ga4_param("event_id", text="event_id"),
+        _ga4_param("page_location", text="page_url"),
+        _ga4_param("page_referrer", text="page_referrer"),
+        *(_ga4_param(key, number=_number(key)) for key in _NUMERIC_PROPERTIES[1:]),
+        # A purchase's value and order id go in its ecommerce record, as GA4 exports them.
+        _ga4_param("value", number=f"case when {_NOT_PURCHASE} then {_number('value')} end"),
+        _ga4_param("order_id", text=f"case when {_NOT_PURCHASE} then {_property('order_id')} end"),
+        *(_ga4_param(key, text=_property(key)) for key in _TEXT_PROPERTIES if key != "order_id"),
+    ]
+)
+
+# The contract row's columns (all text) are in `contract`; `vendor_event_name` is the event name in the
+# vendor's words, `event_at` the parsed event time (null when unparseable), `loaded_ms` the load time.
+_GA4_SQL = f"""
+select
+    strftime(event_at, '%Y%m%d') as event_date,
+    epoch_us(event_at) as event_timestamp,
+    vendor_event_name as event_name,
+    list_filter(
+        [{_GA4_PARAMS}],
+        lambda param: param.value.string_value is not null or param.value.double_value is not null
+    ) as event_params,
+    cast(null as varchar) as event_bundle_sequence_id,
+    user_id,
+    anonymous_id as user_pseudo_id,
+    {{'category': device_category}} as device,
+    {{'country': country_name}} as geo,
+    {{'manual_source': utm_source, 'manual_medium': utm_medium, 'manual_campaign_name': utm_campaign}}
+        as collected_traffic_source,
+    case when event_name = 'purchase' then {{
+        'purchase_revenue': try_cast({_property("value")} as double),
+        'transaction_id': {_property("order_id")}
+    }} end as ecommerce,
+    case when {_property("product_id")} is not null
+        then [{{'item_id': {_property("product_id")}}}]
+    end as items
+from contract
+"""
+
+_SEGMENT_SQL = """
+select
+    case when event_name = 'page_view' then 'page' else 'track' end as type,
+    case when event_name is distinct from 'page_view' then vendor_event_name end as event,
+    event_id as messageId,
+    anonymous_id as anonymousId,
+    user_id as userId,
+    event_timestamp as timestamp,
+    loaded_at as receivedAt,
+    {
+        'page': {'url': page_url, 'path': page_path, 'referrer': page_referrer},
+        'campaign': {'source': utm_source, 'medium': utm_medium, 'name': utm_campaign},
+        'userAgent': user_agent,
+        'ip': ip_address,
+        'location': {'country': country},
+        'device': {'type': device_category},
+        'traits': {'email': email}
+    } as context,
+    cast(properties as json) as properties
+from contract
+"""
+
+_SNOWPLOW_SQL = """
+select
+    event_id,
+    case when event_name = 'page_view' then 'page_view' else 'unstruct' end as event,
+    case when event_name = 'page_view' then 'page_view' else vendor_event_name end as event_name,
+    case when event_name is distinct from 'page_view' then cast(json_object(
+        'schema', 'iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0',
+        'data', json_object(
+            'schema', 'iglu:io.microconv/' || vendor_event_name || '/jsonschema/1-0-0',
+            'data', cast(properties as json)
+        )
+    ) as varchar) end as unstruct_event,
+    anonymous_id as domain_userid,
+    user_id,
+    coalesce(strftime(event_at, '%Y-%m-%d %H:%M:%S.%g'), event_timestamp) as derived_tstamp,
+    strftime(loaded_at_ts, '%Y-%m-%d %H:%M:%S.%g') as collector_tstamp,
+    page_url,
+    page_path as page_urlpath,
+    page_referrer,
+    utm_source as mkt_source,
+    utm_medium as mkt_medium,
+    utm_campaign as mkt_campaign,
+    device_category as dvce_type,
+    country as geo_country,
+    user_agent as useragent,
+    ip_address as user_ipaddress
+from contract
+"""
+
+_MIXPANEL_SQL = """
+select
+    vendor_event_name as event,
+    json_merge_patch(
+        cast(properties as json),
+        json_object(
+            'time', coalesce(to_json(epoch_ms(event_at)), to_json(event_timestamp)),
+            'distinct_id', coalesce(user_id, '$device:' || anonymous_id),
+            '$device_id', anonymous_id,
+            '$user_id', user_id,
+            '$insert_id', event_id,
+            '$current_url', page_url,
+            '$referrer', coalesce(page_referrer, '$direct'),
+            'utm_source', utm_source,
+            'utm_medium', utm_medium,
+            'utm_campaign', utm_campaign,
+            'mp_country_code', country,
+            '$email', email,
+            '$device', case device_category when 'tablet' then 'iPad' when 'mobile' then 'iPhone' end,
+            '$os', case when device_category in ('tablet', 'mobile') then 'iOS'
+                when device_category = 'desktop' then 'Windows' end,
+            'mp_processing_time_ms', epoch_ms(loaded_at_ts)
+        )
+    ) as properties
+from contract
+"""
+
+VENDOR_FORMATS: dict[str, VendorFormat] = {
+    "ga4": VendorFormat(
+        "ga4",
+        ("parquet", "jsonl"),
+        "events_",
+        ("missing_event_id", "unparseable_timestamp", "future_timestamp", "malformed_properties"),
+        False,
+        _GA4_SQL,
+    ),
+    "segment": VendorFormat("segment", ("jsonl",), "segment_", ("malformed_properties",), True, _SEGMENT_SQL),
+    "snowplow": VendorFormat(
+        "snowplow", ("parquet", "csv", "jsonl"), "events_", ("malformed_properties",), True, _SNOWPLOW_SQL
+    ),
+    "mixpanel": VendorFormat(
+        "mixpanel", ("jsonl",), "export_", ("missing_event_id", "malformed_properties"), False, _MIXPANEL_SQL
+    ),
+}
+
+
+def _reverse_name_mappings(vendor: str) -> list[tuple[str, str]]:
+    """(canonical name, vendor name): the first seed row of each canonical name for the vendor."""
+    pairs: dict[str, str] = {}
+    with (SEEDS_DIR / "event_name_mappings.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["event_source"] == vendor:
+                pairs.setdefault(row["event_name"], row["source_event_name"])
+    return list(pairs.items())
+
+
+def _country_names() -> list[tuple[str, str]]:
+    """(code, name): the shortest seed name of every country code the demo uses."""
+    names: dict[str, str] = {}
+    with (SEEDS_DIR / "country_codes.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            code, name = row["country_code"], row["country_name"]
+            if code in dict(catalog.COUNTRIES) and (code not in names or len(name) < len(names[code])):
+                names[code] = name
+    return list(names.items())
+
+
+def register_lookups(con: duckdb.DuckDBPyConnection, vendor: str) -> None:
+    """Tables the vendor projection joins: vendor event names and country names."""
+    con.execute("create or replace table vendor_event_names (event_name varchar, vendor_name varchar)")
+    pairs = _reverse_name_mappings(vendor)
+    if pairs:
+        con.executemany("insert into vendor_event_names values (?, ?)", pairs)
+    con.execute("create or replace table country_names (country_code varchar, country_name varchar)")
+    con.executemany("insert into country_names values (?, ?)", _country_names())
+
+
+def vendor_select(
+    vendor: VendorFormat, contract_sql: str, dirty_codes: dict[str, int], bot_agents: list[str]
+) -> str:
+    """The vendor rows of one day file: the contract projection, less what the vendor cannot carry."""
+    dropped = [dirty_codes[kind] for kind in vendor.dropped_kinds]
+    keep = [f"contract_rows._dirty not in ({', '.join(map(str, dropped))})"] if dropped else []
+    if not vendor.exports_bots:
+        quoted = ", ".join("'" + agent.replace("'", "''") + "'" for agent in bot_agents)
+        keep.append(f"coalesce(contract_rows.user_agent not in ({quoted}), true)")
+    where = f"where {' and '.join(keep)}" if keep else ""
+    return f"""
+    with contract as (
+        select
+            contract_rows.*,
+            coalesce(vendor_event_names.vendor_name, contract_rows.event_name) as vendor_event_name,
+            try_cast(contract_rows.event_timestamp as timestamptz) at time zone 'UTC' as event_at,
+            try_cast(contract_rows.loaded_at as timestamptz) at time zone 'UTC' as loaded_at_ts,
+            country_names.country_name
+        from ({contract_sql}) as contract_rows
+        left join vendor_event_names on contract_rows.event_name = vendor_event_names.event_name
+        left join country_names on contract_rows.country = country_names.country_code
+        {where}
+        order by contract_rows._row_order
+    )
+    {vendor.sql}
+    """

@@ -1,0 +1,76 @@
+"""The event sources Microconv reads: its own event contract and four vendors' exports.
+
+Each source has its own landing directory and raw table. The contract's files are loaded column by
+column (raw.events); a vendor's rows are kept whole, one JSON object per row (raw.<source>_events,
+column `record`), and its staging model (stg_<source>__events) maps them onto the contract. Which
+sources the dbt models read is the dbt var `event_sources`; the loader loads whatever has landed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class EventSource:
+    name: str
+    raw_table: str
+    title: str
+    # SQL over the raw table's columns: the event's UTC time as text or timestamp (used only to pick
+    # which daily partitions a run covers; staging does the real parsing and validation).
+    event_time_sql: str
+
+    @property
+    def is_contract(self) -> bool:
+        return self.name == CONTRACT.name
+
+    def landing_dir(self, contract_landing_dir: Path) -> Path:
+        """`MICROCONV_<SOURCE>_LANDING_DIR`, else a sibling of the contract's landing directory
+        (data/landing/events -> data/landing/ga4)."""
+        if self.is_contract:
+            return contract_landing_dir
+        value = os.environ.get(f"MICROCONV_{self.name.upper()}_LANDING_DIR")
+        return Path(value).expanduser().resolve() if value else contract_landing_dir.parent / self.name
+
+
+def _first_text(*paths: str) -> str:
+    """The first of these JSON paths of `record` that holds a value, as text."""
+    return "coalesce(" + ", ".join(f"json_extract_string(record, '{path}')" for path in paths) + ")"
+
+
+def _epoch_seconds(expression: str) -> str:
+    """Seconds or milliseconds since the epoch (told apart by size) as a timestamp."""
+    number = f"try_cast({expression} as double)"
+    return f"to_timestamp(case when {number} > 1e11 then {number} / 1000 else {number} end)"
+
+
+CONTRACT = EventSource("microconv", "events", "Microconv event contract", "event_timestamp")
+VENDORS: tuple[EventSource, ...] = (
+    EventSource(
+        "ga4",
+        "ga4_events",
+        "Google Analytics 4 BigQuery export",
+        "to_timestamp(try_cast(json_extract_string(record, '$.event_timestamp') as double) / 1e6)",
+    ),
+    EventSource(
+        "segment",
+        "segment_events",
+        "Segment / RudderStack",
+        _first_text("$.timestamp", "$.original_timestamp"),
+    ),
+    EventSource(
+        "snowplow",
+        "snowplow_events",
+        "Snowplow atomic events",
+        _first_text("$.derived_tstamp", "$.collector_tstamp"),
+    ),
+    EventSource(
+        "mixpanel",
+        "mixpanel_events",
+        "Mixpanel raw export",
+        _epoch_seconds("json_extract_string(record, '$.properties.time')"),
+    ),
+)
+EVENT_SOURCES: dict[str, EventSource] = {source.name: source for source in (CONTRACT, *VENDORS)}
