@@ -85,6 +85,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     with duckdb.connect(str(settings.duckdb_path)) as con:
         reports = load_event_sources(con, settings.landing_dir, settings.landing_glob)
     for source, landing_dir, report in reports:
+        if not (source.is_contract or landing_dir.exists()):
+            continue
         _print(
             f"{source.title} ({landing_dir}): loaded {report.rows_loaded:,} rows from {len(report.loaded)} "
             f"files ({len(report.skipped)} already loaded, {len(report.rejected)} rejected)."

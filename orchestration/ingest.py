@@ -302,11 +302,15 @@ def _load_one(
 def load_event_sources(
     con: duckdb.DuckDBPyConnection, contract_landing_dir: Path, pattern: str = "**/*"
 ) -> list[tuple[EventSource, Path, LoadReport]]:
-    """Load the new files of every source whose landing directory exists (the contract's always)."""
+    """Load the new files of every source; a vendor without a landing directory gets an empty report
+    (its raw table still exists, empty)."""
+    ensure_raw_tables(con)
     reports = []
     for source in EVENT_SOURCES.values():
         landing_dir = source.landing_dir(contract_landing_dir)
         if source.is_contract or landing_dir.exists():
             report = load_landing_files(con, landing_dir, pattern=pattern, source=source)
-            reports.append((source, landing_dir, report))
+        else:
+            report = LoadReport()
+        reports.append((source, landing_dir, report))
     return reports

@@ -1,17 +1,27 @@
-"""The ingestion asset: landing files -> raw.events and the vendor raw tables."""
+"""The ingestion assets: landing files -> raw.events and the vendor raw tables, in one step."""
 
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 
-from ..ingest import LoadReport, load_event_sources, source_name
+from ..ingest import load_event_sources, source_name
 from ..partitions import daily_partitions
 from ..settings import get_settings
-from ..sources import EventSource
+from ..sources import EVENT_SOURCES, EventSource
 from ..warehouse import WAREHOUSE_POOL, open_warehouse
 
-RAW_EVENTS_KEY = AssetKey(["raw", "events"])
+# One asset per raw table: raw/events (the contract), raw/ga4_events, raw/segment_events, …
+RAW_KEYS = {name: AssetKey(["raw", source.raw_table]) for name, source in EVENT_SOURCES.items()}
+RAW_EVENTS_KEY = RAW_KEYS["microconv"]
 
 
 def new_rows_by_day_sql(source: EventSource) -> str:
@@ -28,53 +38,61 @@ def new_rows_by_day_sql(source: EventSource) -> str:
     """
 
 
-@asset(
-    key=RAW_EVENTS_KEY,
-    group_name="raw",
-    kinds={"duckdb", "python"},
+def _spec(source: EventSource) -> AssetSpec:
+    what = (
+        "raw row of a contract landing file (every column as text)"
+        if source.is_contract
+        else f"row of a {source.title} file, kept whole as one JSON object (column `record`)"
+    )
+    return AssetSpec(
+        key=RAW_KEYS[source.name],
+        group_name="raw",
+        kinds={"duckdb", "python"},
+        description=f"One row per {what}: raw.{source.raw_table}, loaded from its landing directory.",
+    )
+
+
+@multi_asset(
+    name="raw_events",
+    specs=[_spec(source) for source in EVENT_SOURCES.values()],
     partitions_def=daily_partitions,
     pool=WAREHOUSE_POOL,
     backfill_policy=BackfillPolicy.single_run(),
     description=(
-        "One row per raw row of a landing file (parquet/csv/jsonl, optionally gzipped): the event "
-        "contract's files into raw.events, each vendor export's (GA4, Segment, Snowplow, Mixpanel) "
-        "into raw.<vendor>_events. Each file is loaded once (by content hash) whatever the partition; "
+        "Loads new landing files (parquet/csv/jsonl, optionally gzipped) into the raw tables: the event "
+        "contract's into raw.events, each vendor export's (GA4, Segment, Snowplow, Mixpanel) into "
+        "raw.<vendor>_events. Each file is loaded once (by content hash) whatever the partition; "
         "unreadable files are moved to _rejected/ and reported. The partition only tells the dbt step "
         "which days to reprocess."
     ),
 )
-def raw_events(context: AssetExecutionContext) -> MaterializeResult:
+def raw_events(context: AssetExecutionContext):
     settings = get_settings()
-    report = LoadReport()
-    by_day: dict[str, int] = {}
-    total_rows: dict[str, int] = {}
     with open_warehouse(settings.duckdb_path) as con:
         loads = load_event_sources(con, settings.landing_dir, settings.landing_glob)
-        for source, landing_dir, loaded in loads:
-            report.loaded += loaded.loaded
-            report.skipped += loaded.skipped
-            report.rejected += loaded.rejected
+        for source, landing_dir, report in loads:
             count_sql = f"select count(*) from raw.{source.raw_table}"
-            total_rows[source.name] = con.execute(count_sql).fetchone()[0]
-            names = [source_name(Path(path), landing_dir) for path, _ in loaded.loaded]
-            for day, rows in con.execute(new_rows_by_day_sql(source), [names]).fetchall() if names else []:
-                by_day[day] = by_day.get(day, 0) + rows
-    for path, error in report.rejected:
-        context.log.error(f"Rejected landing file {path}: {error}")
-    context.log.info(
-        f"Loaded {report.rows_loaded:,} rows from {len(report.loaded)} new files; "
-        f"{len(report.skipped)} already loaded, {len(report.rejected)} rejected."
-    )
-    return MaterializeResult(
-        metadata={
-            "landing_dir": MetadataValue.path(str(settings.landing_dir)),
-            "rows_loaded": report.rows_loaded,
-            "files_loaded": len(report.loaded),
-            "files_skipped": len(report.skipped),
-            "files_rejected": len(report.rejected),
-            "rejected_files": MetadataValue.json([{"file": p, "error": e} for p, e in report.rejected]),
-            "new_rows_by_event_day": MetadataValue.json(dict(sorted(by_day.items()))),
-            "total_raw_rows": sum(total_rows.values()),
-            "total_raw_rows_by_source": MetadataValue.json(total_rows),
-        }
-    )
+            total_rows = con.execute(count_sql).fetchone()[0]
+            names = [source_name(Path(path), landing_dir) for path, _ in report.loaded]
+            by_day = con.execute(new_rows_by_day_sql(source), [names]).fetchall() if names else []
+            for path, error in report.rejected:
+                context.log.error(f"Rejected landing file {path}: {error}")
+            context.log.info(
+                f"{source.title}: loaded {report.rows_loaded:,} rows from {len(report.loaded)} new files; "
+                f"{len(report.skipped)} already loaded, {len(report.rejected)} rejected."
+            )
+            yield MaterializeResult(
+                asset_key=RAW_KEYS[source.name],
+                metadata={
+                    "landing_dir": MetadataValue.path(str(landing_dir)),
+                    "rows_loaded": report.rows_loaded,
+                    "files_loaded": len(report.loaded),
+                    "files_skipped": len(report.skipped),
+                    "files_rejected": len(report.rejected),
+                    "rejected_files": MetadataValue.json(
+                        [{"file": path, "error": error} for path, error in report.rejected]
+                    ),
+                    "new_rows_by_event_day": MetadataValue.json(dict(by_day)),
+                    "total_raw_rows": int(total_rows),
+                },
+            )

@@ -46,7 +46,8 @@ def test_vendor_rows_are_kept_whole_as_json(tmp_path: Path, suffix: str) -> None
                 "select table_name from information_schema.tables where table_schema = 'raw'"
             ).fetchall()
         }
-    assert set(reports) == {"microconv", "mixpanel"}  # vendors without a landing folder are skipped
+    assert set(reports) == {"microconv", "ga4", "segment", "snowplow", "mixpanel"}
+    assert reports["ga4"].loaded == []  # no landing folder: nothing loaded, the table exists
     assert reports["mixpanel"].rows_loaded == 2
     assert [record["event"] for record in records] == ["Purchase", "Sign Up"]
     assert str(records[0]["time"]) == "1772460300"
