@@ -8,7 +8,7 @@ DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test lint pytest dagster docs clean
+.PHONY: install install-spark demo test test-spark lint pytest dagster docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+SPARK_STAMP := $(VENV)/.installed-spark
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+
+install-spark: $(SPARK_STAMP)
 
 # EVENT_SOURCE=ga4 (or segment, snowplow, mixpanel) lands the demo in that vendor's export format.
 EVENT_SOURCE ?= microconv
@@ -33,6 +41,10 @@ lint: install
 
 pytest: install
 	$(BIN)/pytest
+
+# The same models on Apache Spark (PySpark in-process, Java 17), compared table by table with DuckDB.
+test-spark: install-spark
+	$(BIN)/pytest -m spark tests/spark
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)

@@ -9,7 +9,7 @@
             when {{ touch_number }} = coalesce({{ last_non_direct_touch }}, {{ touch_count }}) then 1.0 else 0.0
         end as last_non_direct_credit,
         {%- endif %}
-        1.0 / {{ touch_count }} as linear_credit,
+        cast(1 as double) / {{ touch_count }} as linear_credit,
         case
             when {{ touch_count }} = 1 then 1.0
             when {{ touch_count }} = 2 then 0.5
@@ -20,7 +20,7 @@
 
 {#- Unnormalised time-decay weight 2^(-days / half-life) of a touch `days_before` days before the conversion. -#}
 {% macro time_decay_weight(days_before) -%}
-    power(2.0, -1.0 * ({{ days_before }}) / {{ var('time_decay_half_life_days') }})
+    power(2.0, -cast(1 as double) * ({{ days_before }}) / {{ var('time_decay_half_life_days') }})
 {%- endmacro %}
 
 {#- The rule-based models of attribution_touchpoints, in mart order. -#}

@@ -21,18 +21,18 @@
     a Chebyshev fit); expression must be >= 0. -#}
 {% macro erfc_nonnegative(expression) -%}
     (
-        (1.0 / (1.0 + 0.5 * ({{ expression }})))
+        (cast(1 as double) / (1.0 + 0.5 * ({{ expression }})))
         * exp(
             -({{ expression }}) * ({{ expression }}) - 1.26551223
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * (1.00002368
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * (0.37409196
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * (0.09678418
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * (-0.18628806
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * (0.27886807
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * (-1.13520398
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * (1.48851587
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * (-0.82215223
-            + (1.0 / (1.0 + 0.5 * ({{ expression }}))) * 0.17087277))))))))
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * (1.00002368
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * (0.37409196
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * (0.09678418
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * (-0.18628806
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * (0.27886807
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * (-1.13520398
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * (1.48851587
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * (-0.82215223
+            + (cast(1 as double) / (1.0 + 0.5 * ({{ expression }}))) * 0.17087277))))))))
         )
     )
 {%- endmacro %}
@@ -54,6 +54,19 @@
 
 {% macro default__ln_gamma(expression) -%}
     lgamma({{ expression }})
+{%- endmacro %}
+
+{#- Spark has no lgamma: shift the argument up by 6 (lgamma(x) = lgamma(x + 6) - ln(x (x+1) … (x+5)))
+    and use Stirling's series there, accurate to about 1e-12 for x > 0. -#}
+{% macro spark__ln_gamma(expression) -%}
+    {%- set x = '(' ~ expression ~ ')' -%}
+    {%- set z = '(' ~ x ~ ' + 6.0)' -%}
+    (
+        ({{ z }} - 0.5) * ln({{ z }}) - {{ z }} + 0.91893853320467274178
+        + cast(1 as double) / (12.0 * {{ z }}) - cast(1 as double) / (360.0 * power({{ z }}, 3)) + cast(1 as double) / (1260.0 * power({{ z }}, 5))
+        - cast(1 as double) / (1680.0 * power({{ z }}, 7))
+        - ln({{ x }} * ({{ x }} + 1.0) * ({{ x }} + 2.0) * ({{ x }} + 3.0) * ({{ x }} + 4.0) * ({{ x }} + 5.0))
+    )
 {%- endmacro %}
 
 {#- Upper-tail p-value of a chi-square statistic with `degrees` degrees of freedom (1 … 9, a SQL
@@ -83,12 +96,12 @@
     variant with x1 successes of n1 against control with x2 of n2. Null when the pooled rate is 0 or 1. -#}
 {% macro two_proportion_z_score(x1, n1, x2, n2) -%}
     (
-        (1.0 * ({{ x1 }}) / ({{ n1 }}) - 1.0 * ({{ x2 }}) / ({{ n2 }}))
+        (cast(1 as double) * ({{ x1 }}) / ({{ n1 }}) - cast(1 as double) * ({{ x2 }}) / ({{ n2 }}))
         / nullif(
             sqrt(
-                (1.0 * (({{ x1 }}) + ({{ x2 }})) / (({{ n1 }}) + ({{ n2 }})))
-                * (1 - 1.0 * (({{ x1 }}) + ({{ x2 }})) / (({{ n1 }}) + ({{ n2 }})))
-                * (1.0 / ({{ n1 }}) + 1.0 / ({{ n2 }}))
+                (cast(1 as double) * (({{ x1 }}) + ({{ x2 }})) / (({{ n1 }}) + ({{ n2 }})))
+                * (1 - cast(1 as double) * (({{ x1 }}) + ({{ x2 }})) / (({{ n1 }}) + ({{ n2 }})))
+                * (cast(1 as double) / ({{ n1 }}) + cast(1 as double) / ({{ n2 }}))
             ),
             0
         )
@@ -98,7 +111,7 @@
 {#- Unpooled standard error of the difference of two proportions (for its confidence interval). -#}
 {% macro proportion_difference_se(x1, n1, x2, n2) -%}
     sqrt(
-        (1.0 * ({{ x1 }}) / ({{ n1 }})) * (1 - 1.0 * ({{ x1 }}) / ({{ n1 }})) / ({{ n1 }})
-        + (1.0 * ({{ x2 }}) / ({{ n2 }})) * (1 - 1.0 * ({{ x2 }}) / ({{ n2 }})) / ({{ n2 }})
+        (cast(1 as double) * ({{ x1 }}) / ({{ n1 }})) * (1 - cast(1 as double) * ({{ x1 }}) / ({{ n1 }})) / ({{ n1 }})
+        + (cast(1 as double) * ({{ x2 }}) / ({{ n2 }})) * (1 - cast(1 as double) * ({{ x2 }}) / ({{ n2 }})) / ({{ n2 }})
     )
 {%- endmacro %}

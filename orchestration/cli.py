@@ -312,6 +312,23 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_spark_attribution(_: argparse.Namespace) -> int:
+    """The data-driven attribution step of a Spark build (dbt-spark has no local Python models)."""
+    from .engines.spark import CREDITS_TABLE, spark_session, write_data_driven_credits
+
+    rows = write_data_driven_credits(spark_session())
+    _print(f"Wrote {rows} rows of Markov and Shapley credits to {CREDITS_TABLE} (Spark).")
+    return 0
+
+
+def cmd_spark_export(args: argparse.Namespace) -> int:
+    from .engines.spark import export_tables, spark_session
+
+    names = export_tables(spark_session(), tuple(args.schemas), Path(args.out))
+    _print(f"Exported {len(names)} Spark tables as Parquet under {args.out}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="microconv", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -335,7 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--verbose", action="store_true", help="show progress for small runs too")
     gen.set_defaults(func=cmd_generate)
 
-    load = sub.add_parser("load", help="load new landing files into raw.events")
+    load = sub.add_parser(
+        "load", help="load new landing files into the raw tables (raw.events, raw.<vendor>_events)"
+    )
     load.set_defaults(func=cmd_load)
 
     run = sub.add_parser("run", help="run the Dagster job (ingestion + dbt build) in-process")
@@ -361,6 +380,17 @@ def build_parser() -> argparse.ArgumentParser:
         "prepare", help="parse the dbt project for this environment (runs do it when it is out of date)"
     )
     prepare.set_defaults(func=cmd_prepare)
+
+    spark_attribution = sub.add_parser(
+        "spark-attribution",
+        help="Spark target: compute Markov/Shapley credits from int_attribution_paths_summarized",
+    )
+    spark_attribution.set_defaults(func=cmd_spark_attribution)
+
+    spark_export = sub.add_parser("spark-export", help="Spark target: write tables as Parquet files")
+    spark_export.add_argument("out", help="directory for <schema>/<table> Parquet folders")
+    spark_export.add_argument("--schemas", nargs="+", default=["core", "marts"])
+    spark_export.set_defaults(func=cmd_spark_export)
 
     summary = sub.add_parser("summary", help="print rows per layer and the data-quality accounting")
     summary.set_defaults(func=cmd_summary)

@@ -2,8 +2,8 @@
     macro_conversion_definitions seed. When the definition names a dedupe_property (order_id for
     purchases), a user's repeated events with the same value count once: the earliest. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=keyed_incremental_materialization(),
+    incremental_strategy=keyed_incremental_strategy(),
     unique_key='device_id',
     on_schema_change='fail'
 ) }}

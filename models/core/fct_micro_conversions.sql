@@ -2,8 +2,8 @@
     a row of the micro_conversion_definitions seed and the row's optional property threshold and page
     path pattern hold; rows with count_scope = session keep only the first match per session. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=keyed_incremental_materialization(),
+    incremental_strategy=keyed_incremental_strategy(),
     unique_key='device_id',
     on_schema_change='fail'
 ) }}

@@ -1,6 +1,6 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=keyed_incremental_materialization(),
+    incremental_strategy=keyed_incremental_strategy(),
     unique_key='device_id',
     on_schema_change='fail'
 ) }}

@@ -3,8 +3,8 @@
     otherwise a new session starts when more than session_inactivity_minutes passed since the
     device's previous event (a gap of exactly the threshold stays in the session). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=keyed_incremental_materialization(),
+    incremental_strategy=keyed_incremental_strategy(),
     unique_key='device_id',
     on_schema_change='fail'
 ) }}

@@ -66,8 +66,8 @@ final as (
         count(*) as carts,
         sum(case when has_checkout then 1 else 0 end) as checkouts,
         sum(case when has_purchase then 1 else 0 end) as purchases,
-        1.0 - 1.0 * sum(case when has_purchase then 1 else 0 end) / count(*) as abandonment_rate,
-        1.0 - 1.0 * sum(case when has_checkout then 1 else 0 end) / count(*) as checkout_abandonment_rate
+        1.0 - cast(1 as double) * sum(case when has_purchase then 1 else 0 end) / count(*) as abandonment_rate,
+        1.0 - cast(1 as double) * sum(case when has_checkout then 1 else 0 end) / count(*) as checkout_abandonment_rate
     from outcomes
     group by date_day
 )

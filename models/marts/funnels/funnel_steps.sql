@@ -143,9 +143,9 @@ final as (
         users,
         case
             when previous_step_users is null then 1.0
-            when previous_step_users > 0 then 1.0 * users / previous_step_users
+            when previous_step_users > 0 then cast(1 as double) * users / previous_step_users
         end as conversion_rate_from_previous,
-        case when start_users > 0 then 1.0 * users / start_users end as conversion_rate_from_start,
+        case when start_users > 0 then cast(1 as double) * users / start_users end as conversion_rate_from_start,
         coalesce(previous_step_users - users, 0) as drop_off_users,
         median_seconds_from_previous,
         p90_seconds_from_previous

@@ -55,7 +55,7 @@ cohort_sizes as (
 final as (
     select
         cohort_sizes.*,
-        1.0 * cohort_sizes.users / cohort_sizes.entered_users as conversion_rate_from_start
+        cast(1 as double) * cohort_sizes.users / cohort_sizes.entered_users as conversion_rate_from_start
     from cohort_sizes
 )
 

@@ -71,7 +71,7 @@ grid as (
         cohorts.cohort_week,
         cohorts.micro_conversion,
         cohorts.cohort_users,
-        week_numbers.generated_number - 1 as weeks_since_cohort
+        cast(week_numbers.generated_number - 1 as {{ dbt.type_int() }}) as weeks_since_cohort
     from cohorts
     cross join week_numbers
     cross join data_end
@@ -85,7 +85,7 @@ final as (
         grid.weeks_since_cohort,
         grid.cohort_users,
         count(members_timed.user_key) as converted_users,
-        1.0 * count(members_timed.user_key) / grid.cohort_users as cumulative_conversion_rate
+        cast(1 as double) * count(members_timed.user_key) / grid.cohort_users as cumulative_conversion_rate
     from grid
     left join members_timed
         on grid.cohort_week = members_timed.cohort_week

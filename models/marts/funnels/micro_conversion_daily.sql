@@ -50,7 +50,7 @@ final as (
         coalesce(daily_micro_conversions.sessions, 0) as sessions,
         daily_sessions.total_sessions,
         daily_sessions.total_users,
-        1.0 * coalesce(daily_micro_conversions.sessions, 0) / daily_sessions.total_sessions as rate_per_session
+        cast(1 as double) * coalesce(daily_micro_conversions.sessions, 0) / daily_sessions.total_sessions as rate_per_session
     from daily_sessions
     cross join definitions
     left join daily_micro_conversions

@@ -106,7 +106,7 @@ margins as (
         cells.cell_a + cells.cell_c as converted_users,
         cells.cell_b + cells.cell_d as not_converted_users,
         cells.cell_a + cells.cell_b + cells.cell_c + cells.cell_d as total_users,
-        1.0 * cells.cell_a * cells.cell_d - 1.0 * cells.cell_b * cells.cell_c as determinant,
+        cast(1 as double) * cells.cell_a * cells.cell_d - cast(1 as double) * cells.cell_b * cells.cell_c as determinant,
         case when cells.cell_a = 0 or cells.cell_b = 0 or cells.cell_c = 0 or cells.cell_d = 0 then 0.5 else 0.0 end
             as continuity_correction
     from cells
@@ -116,22 +116,22 @@ statistics as (
     select
         margins.*,
         least(
-            1.0 * margins.users_with * margins.converted_users,
-            1.0 * margins.users_with * margins.not_converted_users,
-            1.0 * margins.users_without * margins.converted_users,
-            1.0 * margins.users_without * margins.not_converted_users
+            cast(1 as double) * margins.users_with * margins.converted_users,
+            cast(1 as double) * margins.users_with * margins.not_converted_users,
+            cast(1 as double) * margins.users_without * margins.converted_users,
+            cast(1 as double) * margins.users_without * margins.not_converted_users
         ) / nullif(margins.total_users, 0) as min_expected_cell,
         (margins.cell_a + margins.continuity_correction) * (margins.cell_d + margins.continuity_correction)
         / ((margins.cell_b + margins.continuity_correction) * (margins.cell_c + margins.continuity_correction))
             as odds_ratio,
         sqrt(
-            1.0 / (margins.cell_a + margins.continuity_correction)
-            + 1.0 / (margins.cell_b + margins.continuity_correction)
-            + 1.0 / (margins.cell_c + margins.continuity_correction)
-            + 1.0 / (margins.cell_d + margins.continuity_correction)
+            cast(1 as double) / (margins.cell_a + margins.continuity_correction)
+            + cast(1 as double) / (margins.cell_b + margins.continuity_correction)
+            + cast(1 as double) / (margins.cell_c + margins.continuity_correction)
+            + cast(1 as double) / (margins.cell_d + margins.continuity_correction)
         ) as log_odds_ratio_se,
         margins.total_users * margins.determinant * margins.determinant / nullif(
-            1.0 * margins.users_with * margins.users_without * margins.converted_users * margins.not_converted_users, 0
+            cast(1 as double) * margins.users_with * margins.users_without * margins.converted_users * margins.not_converted_users, 0
         ) as chi_square
     from margins
 ),
@@ -199,11 +199,11 @@ final as (
         statistics.users_without,
         statistics.cell_a as converted_with,
         statistics.cell_c as converted_without,
-        case when statistics.users_with > 0 then 1.0 * statistics.cell_a / statistics.users_with end as macro_rate_with,
-        case when statistics.users_without > 0 then 1.0 * statistics.cell_c / statistics.users_without end
+        case when statistics.users_with > 0 then cast(1 as double) * statistics.cell_a / statistics.users_with end as macro_rate_with,
+        case when statistics.users_without > 0 then cast(1 as double) * statistics.cell_c / statistics.users_without end
             as macro_rate_without,
-        (1.0 * statistics.cell_a / nullif(statistics.users_with, 0))
-        / nullif(1.0 * statistics.cell_c / nullif(statistics.users_without, 0), 0) as lift,
+        (cast(1 as double) * statistics.cell_a / nullif(statistics.users_with, 0))
+        / nullif(cast(1 as double) * statistics.cell_c / nullif(statistics.users_without, 0), 0) as lift,
         statistics.odds_ratio,
         exp(ln(statistics.odds_ratio) - 1.959963984540054 * statistics.log_odds_ratio_se) as odds_ratio_ci_low,
         exp(ln(statistics.odds_ratio) + 1.959963984540054 * statistics.log_odds_ratio_se) as odds_ratio_ci_high,

@@ -75,7 +75,7 @@ expected_shares as (
         count(*) over (partition by variants.experiment_id) as variant_count,
         coalesce(
             variant_weights.weight / sum(variant_weights.weight) over (partition by variants.experiment_id),
-            1.0 / count(*) over (partition by variants.experiment_id)
+            cast(1 as double) / count(*) over (partition by variants.experiment_id)
         ) as expected_share
     from variants
     left join variant_weights
@@ -116,7 +116,7 @@ rates as (
         variants.exposed_users,
         variants.multi_variant_users,
         coalesce(converted.converted_users, 0) as converted_users,
-        1.0 * coalesce(converted.converted_users, 0) / variants.exposed_users as conversion_rate
+        cast(1 as double) * coalesce(converted.converted_users, 0) / variants.exposed_users as conversion_rate
     from variants
     cross join metrics
     left join converted

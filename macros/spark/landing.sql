@@ -1,0 +1,61 @@
+{#- Spark reads the landing files where they lie (an external source, nothing is copied): raw.events
+    becomes a view over the contract's Parquet files with the columns the DuckDB loader writes, and
+    raw.<vendor>_events a view over a vendor's export files (Parquet or JSON lines) with each row as
+    one JSON object, or an empty view when the vendor has no files. A file is identified by its path,
+    size and modification time (Spark cannot hash file contents in SQL); rows keep their order within
+    a file. Run before a build:
+    dbt run-operation stage_landing_files --target spark --args '{landing_dir: /abs/data/landing/events,
+    vendor_files: {ga4: {path: /abs/data/landing/ga4, format: parquet}}}' -#}
+{% macro stage_landing_files(landing_dir, vendor_files={}) %}
+    {%- set contract_columns = [
+        'event_id', 'event_name', 'event_timestamp', 'anonymous_id', 'user_id', 'session_id',
+        'page_url', 'page_path', 'page_referrer', 'utm_source', 'utm_medium', 'utm_campaign',
+        'utm_content', 'utm_term', 'device_category', 'country', 'user_agent', 'ip_address', 'email',
+        'properties', 'loaded_at',
+    ] -%}
+    {% do run_query("create schema if not exists raw") %}
+    {%- set contract_values = [] -%}
+    {%- for column in contract_columns -%}
+        {%- do contract_values.append('cast(landed_files.' ~ column ~ ' as string) as ' ~ column) -%}
+    {%- endfor -%}
+    {% do run_query(_landed_files_view('events', landing_dir, 'parquet', contract_values, contract_columns)) %}
+    {%- for vendor in ['ga4', 'segment', 'snowplow', 'mixpanel'] %}
+        {%- set files = vendor_files.get(vendor) -%}
+        {%- if files -%}
+            {% do run_query(_landed_files_view(
+                vendor ~ '_events', files['path'], files.get('format', 'parquet'),
+                ['to_json(struct(landed_files.*)) as record'], ['record']
+            )) %}
+        {%- else -%}
+            {% do run_query(
+                "create or replace view raw." ~ vendor ~ "_events as select cast(null as string) as record,"
+                ~ " cast(null as string) as _source_file, cast(null as string) as _file_id,"
+                ~ " cast(null as bigint) as _source_row, cast(null as timestamp) as _ingested_at where false"
+            ) %}
+        {%- endif -%}
+    {%- endfor %}
+    {{ log("raw tables now read " ~ landing_dir ~ " and " ~ (vendor_files | list | join(', ') or 'no vendor files'), info=true) }}
+{% endmacro %}
+
+{#- A view over the files under `path`: `values` (SQL over landed_files) named `names`, plus the load
+    bookkeeping columns. -#}
+{% macro _landed_files_view(table, path, file_format, values, names) %}
+    {%- set landing = path.rstrip('/') -%}
+    create or replace view raw.{{ table }} as
+    with landed as (
+        select
+            {{ values | join(', ') }},
+            landed_files._metadata.file_path as landed_file_path,
+            landed_files._metadata.file_size as landed_file_size,
+            landed_files._metadata.file_modification_time as landed_file_mtime,
+            monotonically_increasing_id() as landed_position
+        from {{ file_format }}.`{{ landing }}` as landed_files
+    )
+    select
+        {{ names | join(', ') }},
+        regexp_replace(landed_file_path, '^.*{{ landing }}/', '') as _source_file,
+        substr(sha2(concat_ws('|', landed_file_path, cast(landed_file_size as string), cast(landed_file_mtime as string)), 256), 1, 16) as _file_id,
+        row_number() over (partition by landed_file_path order by landed_position) as _source_row,
+        cast(landed_file_mtime as timestamp) as _ingested_at
+    from landed
+{% endmacro %}

@@ -1,0 +1,1 @@
+"""Engine-specific steps (the dbt models themselves are shared by every engine)."""
