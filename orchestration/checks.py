@@ -73,8 +73,7 @@ def no_anomaly_on_latest_complete_day() -> AssetCheckResult:
 
 
 _LANDED_SQL = "\n    union all\n    ".join(
-    f"select try_cast({source.event_time_sql} as timestamptz) as event_at, _ingested_at "
-    f"from raw.{source.raw_table}"
+    f"select {source.event_at_sql} as event_at, _ingested_at from raw.{source.raw_table}"
     for source in EVENT_SOURCES.values()
 )
 # Over every source's raw table: a vendor-only warehouse has an empty raw.events.

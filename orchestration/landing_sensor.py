@@ -68,7 +68,7 @@ def event_day_range(
                     f"""
                     select min(event_day), max(event_day)
                     from (
-                        select cast(try_cast({source.event_time_sql} as timestamptz) as date) as event_day
+                        select cast({source.event_at_sql} as date) as event_day
                         from ({rows_sql}) as contract
                     ) as parsed
                     where event_day between ? and ?

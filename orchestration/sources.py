@@ -23,6 +23,11 @@ class EventSource:
     event_time_sql: str
 
     @property
+    def event_at_sql(self) -> str:
+        """The event time as a timestamptz, null when the text does not parse."""
+        return f"try_cast({self.event_time_sql} as timestamptz)"
+
+    @property
     def is_contract(self) -> bool:
         return self.name == CONTRACT.name
 

@@ -7,12 +7,8 @@
     dbt run-operation stage_landing_files --target spark --args '{landing_dir: /abs/data/landing/events,
     vendor_files: {ga4: {path: /abs/data/landing/ga4, format: parquet}}}' -#}
 {% macro stage_landing_files(landing_dir, vendor_files={}) %}
-    {%- set contract_columns = [
-        'event_id', 'event_name', 'event_timestamp', 'anonymous_id', 'user_id', 'session_id',
-        'page_url', 'page_path', 'page_referrer', 'utm_source', 'utm_medium', 'utm_campaign',
-        'utm_content', 'utm_term', 'device_category', 'country', 'user_agent', 'ip_address', 'email',
-        'properties', 'loaded_at',
-    ] -%}
+    {#- The contract's columns: the event stream's, less where a row came from and the load bookkeeping. -#}
+    {%- set contract_columns = event_stream_columns()[2:-4] -%}
     {% do run_query("create schema if not exists raw") %}
     {%- set contract_values = [] -%}
     {%- for column in contract_columns -%}

@@ -28,7 +28,7 @@ def new_rows_by_day_sql(source: EventSource) -> str:
     return f"""
     select
         coalesce(
-            cast(try_cast({source.event_time_sql} as timestamptz) as date)::varchar, 'unparseable'
+            cast({source.event_at_sql} as date)::varchar, 'unparseable'
         ) as event_day,
         count(*) as rows
     from raw.{source.raw_table}
