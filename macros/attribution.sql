@@ -2,19 +2,21 @@
     number of touchpoints of its conversion, the position of the last non-Direct touch (or null) and
     its time-decay weight normalised over the conversion (computed by the caller). -#}
 {% macro rule_based_credit_columns(touch_number, touch_count, last_non_direct_touch=none) -%}
-        case when {{ touch_number }} = 1 then 1.0 else 0.0 end as first_touch_credit,
-        case when {{ touch_number }} = {{ touch_count }} then 1.0 else 0.0 end as last_touch_credit,
+        cast(case when {{ touch_number }} = 1 then 1 else 0 end as double) as first_touch_credit,
+        cast(case when {{ touch_number }} = {{ touch_count }} then 1 else 0 end as double) as last_touch_credit,
         {%- if last_non_direct_touch is not none %}
-        case
-            when {{ touch_number }} = coalesce({{ last_non_direct_touch }}, {{ touch_count }}) then 1.0 else 0.0
-        end as last_non_direct_credit,
+        cast(
+            case when {{ touch_number }} = coalesce({{ last_non_direct_touch }}, {{ touch_count }}) then 1 else 0 end
+            as double
+        ) as last_non_direct_credit,
         {%- endif %}
         cast(1 as double) / {{ touch_count }} as linear_credit,
+        {#- Doubles on every engine: Spark types 0.2 / n as a 22-digit decimal. -#}
         case
-            when {{ touch_count }} = 1 then 1.0
-            when {{ touch_count }} = 2 then 0.5
-            when {{ touch_number }} = 1 or {{ touch_number }} = {{ touch_count }} then 0.4
-            else 0.2 / ({{ touch_count }} - 2)
+            when {{ touch_count }} = 1 then cast(1 as double)
+            when {{ touch_count }} = 2 then cast(0.5 as double)
+            when {{ touch_number }} = 1 or {{ touch_number }} = {{ touch_count }} then cast(0.4 as double)
+            else cast(0.2 as double) / ({{ touch_count }} - 2)
         end as position_based_credit
 {%- endmacro %}
 

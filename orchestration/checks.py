@@ -8,7 +8,8 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValu
 
 from .alerts import record_alert
 from .assets.ingestion import RAW_EVENTS_KEY
-from .settings import get_settings
+from .ingest import discover_files, select_sql
+from .settings import Settings, get_settings
 from .sources import EVENT_SOURCES
 
 ANOMALIES_KEY = AssetKey(["marts", "micro_conversion_anomalies"])
@@ -49,7 +50,7 @@ def latest_day_anomalies(con: duckdb.DuckDBPyConnection) -> list[dict]:
 )
 def no_anomaly_on_latest_complete_day() -> AssetCheckResult:
     settings = get_settings()
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    with duckdb.connect(str(settings.reader_path), read_only=True) as con:
         anomalies = latest_day_anomalies(con)
     if not anomalies:
         return AssetCheckResult(passed=True, metadata={"anomalies": 0})
@@ -99,9 +100,9 @@ from landed
 )
 def raw_events_are_fresh() -> AssetCheckResult:
     settings = get_settings()
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        con.execute("set timezone = 'UTC'")
-        newest_event_at, newest_load_at = con.execute(RAW_FRESHNESS_SQL).fetchone()
+    newest_event_at, newest_load_at = (
+        newest_landed_on_spark(settings) if settings.engine == "spark" else newest_loaded(settings)
+    )
     now = datetime.now(UTC)
     limit = timedelta(hours=settings.freshness_hours)
     event_age = now - newest_event_at.astimezone(UTC) if newest_event_at else None
@@ -125,6 +126,44 @@ def raw_events_are_fresh() -> AssetCheckResult:
         description=f"Raw events are stale: {'; '.join(stale)} (limit {settings.freshness_hours:g} h).",
         metadata=metadata,
     )
+
+
+def newest_loaded(settings: Settings) -> tuple[datetime | None, datetime | None]:
+    """The newest event time (timestamptz) and load time (naive UTC) in the raw tables."""
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        con.execute("set timezone = 'UTC'")
+        return con.execute(RAW_FRESHNESS_SQL).fetchone()
+
+
+# On Spark the newest events are looked for in the most recently modified landing files only.
+RECENT_FILES = 20
+
+
+def newest_landed_on_spark(settings: Settings) -> tuple[datetime | None, datetime | None]:
+    """As newest_loaded, for Spark, whose raw tables are views over the landing files: the newest file's
+    modification time stands for the load, and the newest event is read from the most recent files
+    (with DuckDB, no Spark session)."""
+    newest_event_at, newest_load_at = None, None
+    with duckdb.connect() as con:
+        con.execute("set timezone = 'UTC'")
+        for source in EVENT_SOURCES.values():
+            files = discover_files(source.landing_dir(settings.landing_dir), settings.landing_glob)
+            recent = sorted(files, key=lambda path: path.stat().st_mtime)[-RECENT_FILES:]
+            for path in recent:
+                try:
+                    rows = select_sql(con, path, source)
+                    event_at = con.execute(
+                        f"select max(event_at) filter (where event_at <= now() + interval 1 hour) "
+                        f"from (select {source.event_at_sql} as event_at from ({rows}) as landed) as parsed"
+                    ).fetchone()[0]
+                except (duckdb.Error, UnicodeDecodeError, OSError):
+                    continue  # an unreadable file fails the build, with its own message
+                if event_at is not None and (newest_event_at is None or event_at > newest_event_at):
+                    newest_event_at = event_at
+            if recent:
+                landed_at = datetime.fromtimestamp(recent[-1].stat().st_mtime, UTC).replace(tzinfo=None)
+                newest_load_at = max(newest_load_at or landed_at, landed_at)
+    return newest_event_at, newest_load_at
 
 
 def _hours(age: timedelta) -> str:

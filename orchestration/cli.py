@@ -182,8 +182,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if ok:
         from .summary import warehouse_summary
 
-        print(warehouse_summary(settings.duckdb_path))
-    _print(f"Dagster job {'succeeded' if ok else 'FAILED'}; warehouse: {settings.duckdb_path}")
+        print(warehouse_summary(settings.reader_path))
+    where = f"Spark ({settings.spark_dir})" if settings.engine == "spark" else str(settings.duckdb_path)
+    _print(f"Dagster job {'succeeded' if ok else 'FAILED'}; warehouse: {where}")
     return 0 if ok else 1
 
 
@@ -191,7 +192,7 @@ def cmd_summary(_: argparse.Namespace) -> int:
     from .summary import warehouse_summary
 
     settings = get_settings()
-    print(warehouse_summary(settings.duckdb_path))
+    print(warehouse_summary(settings.reader_path))
     return 0
 
 

@@ -17,6 +17,11 @@ microconv_project = DbtProject(
     project_dir=settings.project_dir,
     profiles_dir=settings.project_dir,
     target=settings.dbt_target,
+    # Each engine parses to its own manifest (materializations differ by adapter), so switching engines
+    # never re-parses the other's project.
+    target_path=os.environ.get(
+        "MICROCONV_DBT_TARGET_PATH", "target" if settings.engine == "duckdb" else f"target/{settings.engine}"
+    ),
 )
 # Under `dagster dev` / `dg`, re-parse the project so that edits show up; otherwise expect a manifest.
 microconv_project.prepare_if_dev()
@@ -32,6 +37,7 @@ PARSE_ENVIRONMENT = (
     "MICROCONV_DUCKDB_PATH",
     "MICROCONV_DUCKDB_MEMORY_LIMIT",
     "MICROCONV_DUCKDB_THREADS",
+    "MICROCONV_SPARK_DIR",
 )
 
 

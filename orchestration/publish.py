@@ -58,7 +58,8 @@ def publish(settings: Settings | None = None) -> PublishReport:
     report = PublishReport(database=publish_dir / PUBLISHED_FILE, parquet_dir=parquet_dir)
     try:
         with duckdb.connect() as con:
-            con.execute(f"attach {quote_literal(str(settings.duckdb_path))} as warehouse (read_only)")
+            # On Spark, the local mirror of the BI-facing tables written after the build.
+            con.execute(f"attach {quote_literal(str(settings.reader_path))} as warehouse (read_only)")
             published_path = quote_literal(str(staging_file))
             con.execute(f"attach {published_path} as published (storage_version '{STORAGE_VERSION}')")
             for schema, table in published_tables(con, "warehouse"):

@@ -10,6 +10,9 @@
 | MICROCONV_PUBLISH_DIR       | <project>/warehouse/publish               |
 | MICROCONV_LANDING_GLOB      | **/* (which landing files to consider)    |
 | MICROCONV_DBT_TARGET        | dev                                       |
+| MICROCONV_DBT_TARGET_PATH   | target (duckdb), target/spark (spark): dbt artifacts |
+| MICROCONV_ENGINE            | spark for a target named spark*, else duckdb |
+| MICROCONV_SPARK_DIR         | <project>/warehouse/spark (Spark tables, metastore, mirror) |
 | MICROCONV_ALERTS_PATH       | <project>/warehouse/alerts.jsonl          |
 | MICROCONV_ALERT_WEBHOOK_URL | unset (no webhook)                        |
 | MICROCONV_PII_SALT          | a fixed demo salt (set your own)          |
@@ -36,16 +39,25 @@ class Settings:
     metricflow_dir: Path
     landing_glob: str
     dbt_target: str
+    engine: str
+    spark_dir: Path
     alerts_path: Path
     alert_webhook_url: str | None
     first_partition: str
     freshness_hours: float
+
+    @property
+    def reader_path(self) -> Path:
+        """The DuckDB file that checks, publishing and summaries read: the warehouse itself on DuckDB; on
+        Spark a local mirror of the core, marts and config tables, written after each build."""
+        return self.spark_dir / "mirror.duckdb" if self.engine == "spark" else self.duckdb_path
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt subprocesses: absolute paths and no network calls."""
         return {
             "MICROCONV_DUCKDB_PATH": str(self.duckdb_path),
             "MICROCONV_DBT_TARGET": self.dbt_target,
+            "MICROCONV_SPARK_DIR": str(self.spark_dir),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DO_NOT_TRACK": "1",
         }
@@ -56,8 +68,20 @@ def _path_from_env(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def engine_for(dbt_target: str) -> str:
+    """MICROCONV_ENGINE, else the engine a target's name implies (spark, spark_cluster -> spark)."""
+    engine = os.environ.get("MICROCONV_ENGINE") or ("spark" if dbt_target.startswith("spark") else "duckdb")
+    if engine not in ENGINES:
+        raise ValueError(f"MICROCONV_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
+    return engine
+
+
 def get_settings() -> Settings:
     project_dir = _path_from_env("MICROCONV_PROJECT_DIR", PACKAGE_DIR.parent)
+    dbt_target = os.environ.get("MICROCONV_DBT_TARGET", "dev")
     return Settings(
         project_dir=project_dir,
         duckdb_path=_path_from_env("MICROCONV_DUCKDB_PATH", project_dir / "warehouse" / "microconv.duckdb"),
@@ -65,7 +89,9 @@ def get_settings() -> Settings:
         publish_dir=_path_from_env("MICROCONV_PUBLISH_DIR", project_dir / "warehouse" / "publish"),
         metricflow_dir=_path_from_env("MICROCONV_METRICFLOW_DIR", project_dir / "warehouse" / "metricflow"),
         landing_glob=os.environ.get("MICROCONV_LANDING_GLOB", "**/*"),
-        dbt_target=os.environ.get("MICROCONV_DBT_TARGET", "dev"),
+        dbt_target=dbt_target,
+        engine=engine_for(dbt_target),
+        spark_dir=_path_from_env("MICROCONV_SPARK_DIR", project_dir / "warehouse" / "spark"),
         alerts_path=_path_from_env("MICROCONV_ALERTS_PATH", project_dir / "warehouse" / "alerts.jsonl"),
         alert_webhook_url=os.environ.get("MICROCONV_ALERT_WEBHOOK_URL") or None,
         first_partition=os.environ.get("MICROCONV_FIRST_PARTITION", "2026-01-01"),

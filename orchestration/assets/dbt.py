@@ -1,19 +1,20 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
 # No `from __future__ import annotations`: Dagster reads the Config annotations at runtime.
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster import AssetExecutionContext, BackfillPolicy, Config
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster import AssetExecutionContext, BackfillPolicy, Config, Output
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from ..dbt_cli import dbt_build_args, layer_group, partition_window_vars
 from ..partitions import daily_partitions, first_partition_date
 from ..progress import progress_bar
 from ..project import microconv_project
-from ..settings import get_settings
+from ..settings import Settings, get_settings
 from ..warehouse import WAREHOUSE_POOL, ensure_writable, retry_if_locked
 
 
@@ -62,10 +63,13 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+TRANSLATOR = MicroconvTranslator()
+
+
 @dbt_assets(
     manifest=microconv_project.manifest_path,
     project=microconv_project,
-    dagster_dbt_translator=MicroconvTranslator(),
+    dagster_dbt_translator=TRANSLATOR,
     partitions_def=daily_partitions,
     # A backfill over many days is one dbt invocation over the whole window, not one per day.
     backfill_policy=BackfillPolicy.single_run(),
@@ -74,22 +78,125 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 def microconv_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
-    ensure_writable(get_settings().duckdb_path)
+    settings = get_settings()
     window = window_environment(context, config)
-    context.log.info(f"dbt build, window {window}, vars {config.vars}, full refresh: {config.full_refresh}")
-    with environment(window):
-        invocation = dbt.cli(
-            dbt_build_args(config.full_refresh, config.vars, config.skip_tests),
-            context=context,
-            raise_on_error=False,
+    args = dbt_build_args(config.full_refresh, config.vars, config.skip_tests)
+    context.log.info(
+        f"dbt build on {settings.engine}, window {window}, vars {config.vars}, "
+        f"full refresh: {config.full_refresh}"
+    )
+    nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+    with environment(window), progress_bar("dbt build", nodes) as advance:
+        if settings.engine == "spark":
+            yield from _build_on_spark(context, dbt, args, settings, advance)
+            return
+        ensure_writable(settings.duckdb_path)
+        yield from _streamed(dbt.cli(args, context=context, raise_on_error=False), context, advance)
+
+
+def _streamed(
+    invocation: DbtCliInvocation, context: AssetExecutionContext, advance: Any, convert: bool = False
+) -> Iterator[Any]:
+    """The Dagster events of a dbt invocation; raises (or requests a retry) when dbt failed.
+
+    `convert`: the invocation was started without the context (its selection is ours, not Dagster's),
+    so its events are turned into the asset's outputs and checks here.
+    """
+    raw_events = invocation.stream_raw_events() if convert else None
+    events = (
+        (
+            dagster_event
+            for event in raw_events
+            for dagster_event in event.to_default_asset_events(
+                manifest=invocation.manifest,
+                dagster_dbt_translator=TRANSLATOR,
+                context=context,
+                target_path=invocation.target_path,
+                project=microconv_project,
+            )
         )
-        nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
-        with progress_bar("dbt build", nodes) as advance:
-            for event in invocation.stream():
-                advance()
-                yield event
+        if raw_events is not None
+        else invocation.stream()
+    )
+    outputs: set[str] = set()
+    for event in events:
+        advance()
+        if isinstance(event, Output):
+            outputs.add(event.output_name)
+        yield event
     error = invocation.get_error()
     if error is not None:
         # Another process took the file between the probe and dbt's connection: retry later.
         retry_if_locked(error)
         raise error
+    lost = built_without_output(invocation, context, outputs)
+    if lost:
+        # Dagster would silently skip everything downstream (the published copy): fail loudly instead.
+        raise RuntimeError(f"dbt built {', '.join(lost)} but its completion event was lost from dbt's log")
+
+
+def built_without_output(
+    invocation: DbtCliInvocation, context: AssetExecutionContext, outputs: set[str]
+) -> list[str]:
+    """Models and seeds dbt reports as built whose Dagster output was never yielded (an unreadable
+    line in dbt's JSON log drops its event)."""
+    results = invocation.get_artifact("run_results.json")["results"]
+    nodes = invocation.manifest["nodes"]
+    lost = []
+    for result in results:
+        node = nodes.get(result["unique_id"])
+        if node is None or node["resource_type"] not in ("model", "seed") or result["status"] != "success":
+            continue
+        key = TRANSLATOR.get_asset_key(node)
+        if key in context.selected_asset_keys and context.output_for_asset_key(key) not in outputs:
+            lost.append(node["name"])
+    return lost
+
+
+def data_driven_descendants(manifest: Mapping[str, Any]) -> set[str]:
+    """Unique ids of the data-driven attribution model and of every node downstream of it."""
+    from ..engines.spark import DATA_DRIVEN_MODEL
+
+    start = f"model.{manifest['metadata'].get('project_name', 'microconv')}.{DATA_DRIVEN_MODEL}"
+    found, pending = set(), [start]
+    while pending:
+        node = pending.pop()
+        if node not in found:
+            found.add(node)
+            pending += manifest["child_map"].get(node, [])
+    return found
+
+
+def _build_on_spark(
+    context: AssetExecutionContext, dbt: DbtCliResource, args: list[str], settings: Settings, advance: Any
+) -> Iterator[Any]:
+    """dbt-spark runs Python models only on Databricks, so on Spark the build is three steps: everything
+    upstream and beside the data-driven attribution model; that model, computed by the same Python code
+    in its own Spark process from the path summary; the models and tests downstream of it. Then the
+    BI-facing tables are mirrored into a local DuckDB file for the checks, the published copy and the
+    report."""
+    from ..engines.spark import DATA_DRIVEN_MODEL, refresh_mirror, run_in_own_process
+
+    manifest = json.loads(microconv_project.manifest_path.read_text())
+    downstream = data_driven_descendants(manifest)
+    selected = {
+        unique_id
+        for unique_id in downstream
+        if unique_id.startswith("model.")
+        and TRANSLATOR.get_asset_key(manifest["nodes"][unique_id]) in context.selected_asset_keys
+    }
+    first = dbt.cli([*args, "--exclude", f"{DATA_DRIVEN_MODEL}+"], context=context, raise_on_error=False)
+    yield from _streamed(first, context, advance)
+    if any(unique_id.endswith(f".{DATA_DRIVEN_MODEL}") for unique_id in selected):
+        context.log.info(run_in_own_process("spark-attribution").strip())
+    if selected:
+        names = sorted(manifest["nodes"][unique_id]["name"] for unique_id in selected)
+        second = dbt.cli(
+            [*args, "--select", " ".join(names)],
+            manifest=microconv_project.manifest_path,
+            dagster_dbt_translator=TRANSLATOR,
+            raise_on_error=False,
+        )
+        yield from _streamed(second, context, advance, convert=True)
+    tables = refresh_mirror(settings)
+    context.log.info(f"Mirrored {len(tables)} Spark tables into {settings.reader_path}")

@@ -1,6 +1,7 @@
 """The ingestion assets: landing files -> raw.events and the vendor raw tables, in one step."""
 
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
+import json
 from pathlib import Path
 
 from dagster import (
@@ -12,8 +13,9 @@ from dagster import (
     MetadataValue,
     multi_asset,
 )
+from dagster_dbt import DbtCliResource
 
-from ..ingest import load_event_sources, source_name
+from ..ingest import discover_files, load_event_sources, source_name
 from ..partitions import daily_partitions
 from ..settings import get_settings
 from ..sources import EVENT_SOURCES, EventSource
@@ -66,8 +68,11 @@ def _spec(source: EventSource) -> AssetSpec:
         "which days to reprocess."
     ),
 )
-def raw_events(context: AssetExecutionContext):
+def raw_events(context: AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
+    if settings.engine == "spark":
+        yield from _stage_on_spark(context, dbt)
+        return
     with open_warehouse(settings.duckdb_path) as con:
         loads = load_event_sources(con, settings.landing_dir, settings.landing_glob)
         for source, landing_dir, report in loads:
@@ -96,3 +101,25 @@ def raw_events(context: AssetExecutionContext):
                     "total_raw_rows": int(total_rows),
                 },
             )
+
+
+def _stage_on_spark(context: AssetExecutionContext, dbt: DbtCliResource):
+    """On Spark nothing is copied: the raw tables become views over the landing files (read in place
+    at every build), made by the `stage_landing_files` run-operation (dbt-spark's own process)."""
+    from ..engines.spark import landing_views_args
+
+    settings = get_settings()
+    arguments = json.dumps(landing_views_args(settings))
+    dbt.cli(["run-operation", "stage_landing_files", "--args", arguments]).wait()
+    for name, source in EVENT_SOURCES.items():
+        landing_dir = source.landing_dir(settings.landing_dir)
+        files = discover_files(landing_dir, settings.landing_glob)
+        yield MaterializeResult(
+            asset_key=RAW_KEYS[name],
+            metadata={
+                "engine": "spark",
+                "landing_dir": MetadataValue.path(str(landing_dir)),
+                "landing_files": len(files),
+                "landing_bytes": sum(path.stat().st_size for path in files),
+            },
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -93,5 +94,13 @@ def read_report_data(published_database: Path) -> ReportData:
         for name, sql in QUERIES.items():
             cursor = con.execute(sql)
             columns = [description[0] for description in cursor.description]
-            rows[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            rows[name] = [
+                {column: _plain(value) for column, value in zip(columns, row, strict=True)}
+                for row in cursor.fetchall()
+            ]
     return ReportData(rows)
+
+
+def _plain(value: Any) -> Any:
+    """Decimals (a mart built by another engine may type a rate as DECIMAL) as floats for the charts."""
+    return float(value) if isinstance(value, Decimal) else value

@@ -121,3 +121,19 @@ def test_report_data_is_read_while_a_bi_driver_holds_the_published_copy_open(tmp
     with duckdb.connect(str(published), read_only=True, config={"custom_user_agent": "bi-tool"}) as bi:
         assert data.read_report_data(published)["answers"] == [{"answer": 42}]
         assert bi.execute("select count(*) from marts.answers").fetchone() == (1,)
+
+
+def test_decimal_columns_reach_the_charts_as_floats(tmp_path, monkeypatch) -> None:
+    """A mart built by another engine may type a ratio as DECIMAL; the charts subtract it from floats."""
+    import duckdb
+
+    from orchestration.report import data
+
+    published = tmp_path / "microconv.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.execute(
+            "create schema marts; create table marts.ratios as select cast(1.25 as decimal(38, 6)) as ratio"
+        )
+    monkeypatch.setattr(data, "QUERIES", {"ratios": "select ratio from marts.ratios"})
+    [row] = data.read_report_data(published)["ratios"]
+    assert row == {"ratio": 1.25} and isinstance(row["ratio"], float)

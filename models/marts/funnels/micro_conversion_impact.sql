@@ -107,7 +107,10 @@ margins as (
         cells.cell_b + cells.cell_d as not_converted_users,
         cells.cell_a + cells.cell_b + cells.cell_c + cells.cell_d as total_users,
         cast(1 as double) * cells.cell_a * cells.cell_d - cast(1 as double) * cells.cell_b * cells.cell_c as determinant,
-        case when cells.cell_a = 0 or cells.cell_b = 0 or cells.cell_c = 0 or cells.cell_d = 0 then 0.5 else 0.0 end
+        cast(
+            case when cells.cell_a = 0 or cells.cell_b = 0 or cells.cell_c = 0 or cells.cell_d = 0 then 0.5 else 0.0 end
+            as double
+        )
             as continuity_correction
     from cells
 ),

@@ -1,0 +1,96 @@
+"""Engine selection and the Dagster job's Spark helpers that need no Spark session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.assets.dbt import data_driven_descendants
+from orchestration.engines.spark import landing_views_args, write_mirror
+from orchestration.settings import engine_for, get_settings
+
+
+def test_the_engine_follows_the_target_unless_set(monkeypatch) -> None:
+    monkeypatch.delenv("MICROCONV_ENGINE", raising=False)
+    assert engine_for("dev") == "duckdb"
+    assert engine_for("spark") == "spark"
+    assert engine_for("spark_cluster") == "spark"
+    monkeypatch.setenv("MICROCONV_ENGINE", "spark")
+    assert engine_for("databricks") == "spark"
+    monkeypatch.setenv("MICROCONV_ENGINE", "postgres")
+    with pytest.raises(ValueError, match="MICROCONV_ENGINE"):
+        engine_for("dev")
+
+
+def test_readers_use_the_mirror_on_spark_only(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("MICROCONV_ENGINE", raising=False)
+    monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("MICROCONV_SPARK_DIR", str(tmp_path / "spark"))
+    monkeypatch.setenv("MICROCONV_DBT_TARGET", "dev")
+    assert get_settings().reader_path == tmp_path / "w.duckdb"
+    monkeypatch.setenv("MICROCONV_DBT_TARGET", "spark")
+    assert get_settings().reader_path == tmp_path / "spark" / "mirror.duckdb"
+
+
+def test_the_spark_landing_views_cover_the_vendors_with_files(tmp_path: Path, monkeypatch) -> None:
+    landing = tmp_path / "landing"
+    for folder in ("events", "ga4", "segment", "snowplow"):
+        (landing / folder).mkdir(parents=True)
+    (landing / "ga4" / "events_20260301.parquet").write_bytes(b"PAR1")
+    (landing / "segment" / "messages.jsonl").write_text("{}\n")
+    (landing / "snowplow" / "_rejected").mkdir()
+    (landing / "snowplow" / "_rejected" / "bad.jsonl").write_text("{}\n")
+    monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing / "events"))
+    for vendor in ("GA4", "SEGMENT", "SNOWPLOW", "MIXPANEL"):
+        monkeypatch.delenv(f"MICROCONV_{vendor}_LANDING_DIR", raising=False)
+    arguments = landing_views_args(get_settings())
+    assert arguments == {
+        "landing_dir": str(landing / "events"),
+        "vendor_files": {
+            "ga4": {"path": str(landing / "ga4"), "format": "parquet"},
+            "segment": {"path": str(landing / "segment"), "format": "json"},
+        },
+    }
+    json.dumps(arguments)  # passed to dbt run-operation --args as JSON
+
+
+def test_the_mirror_holds_every_exported_table(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    with duckdb.connect() as con:
+        for schema, table, rows in (("core", "fct_sessions", 3), ("marts", "funnel_steps", 2)):
+            (export / schema / table).mkdir(parents=True)
+            target = export / schema / table / "part-0.parquet"
+            con.execute(f"copy (select range as id from range({rows})) to '{target}'")
+    mirror = tmp_path / "mirror.duckdb"
+    mirror.write_text("an older mirror")  # replaced whole, never appended to
+    assert write_mirror(export, mirror) == {"core.fct_sessions": 3, "marts.funnel_steps": 2}
+    with duckdb.connect(str(mirror), read_only=True) as con:
+        assert con.execute("select sum(id) from marts.funnel_steps").fetchone()[0] == 1
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
+
+
+def test_the_models_after_the_data_driven_step_are_its_descendants() -> None:
+    manifest = {
+        "metadata": {"project_name": "microconv"},
+        "child_map": {
+            "model.microconv.int_attribution_paths_summarized": [
+                "model.microconv.int_attribution_data_driven"
+            ],
+            "model.microconv.int_attribution_data_driven": [
+                "model.microconv.channel_attribution",
+                "test.microconv.not_null_int_attribution_data_driven_model",
+            ],
+            "model.microconv.channel_attribution": ["model.microconv.attribution_credits"],
+            "model.microconv.attribution_credits": [],
+            "model.microconv.funnel_steps": [],
+        },
+    }
+    assert data_driven_descendants(manifest) == {
+        "model.microconv.int_attribution_data_driven",
+        "model.microconv.channel_attribution",
+        "test.microconv.not_null_int_attribution_data_driven_model",
+        "model.microconv.attribution_credits",
+    }
