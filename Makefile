@@ -40,11 +40,11 @@ lint: install
 	$(BIN)/sqlfluff lint models data-tests bi
 
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 # The same models on Apache Spark (PySpark in-process, Java 17), compared table by table with DuckDB.
 test-spark: install-spark
-	$(BIN)/pytest -m spark tests/spark
+	$(BIN)/pytest -m spark tests/spark --durations=5
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
