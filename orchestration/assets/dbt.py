@@ -153,20 +153,6 @@ def built_without_output(
     return lost
 
 
-def data_driven_descendants(manifest: Mapping[str, Any]) -> set[str]:
-    """Unique ids of the data-driven attribution model and of every node downstream of it."""
-    from ..engines.spark import DATA_DRIVEN_MODEL
-
-    start = f"model.{manifest['metadata'].get('project_name', 'microconv')}.{DATA_DRIVEN_MODEL}"
-    found, pending = set(), [start]
-    while pending:
-        node = pending.pop()
-        if node not in found:
-            found.add(node)
-            pending += manifest["child_map"].get(node, [])
-    return found
-
-
 def _build_on_spark(
     context: AssetExecutionContext, dbt: DbtCliResource, args: list[str], settings: Settings, advance: Any
 ) -> Iterator[Any]:
@@ -175,7 +161,7 @@ def _build_on_spark(
     in its own Spark process from the path summary; the models and tests downstream of it. Then the
     BI-facing tables are mirrored into a local DuckDB file for the checks, the published copy and the
     report."""
-    from ..engines.spark import DATA_DRIVEN_MODEL, refresh_mirror, run_in_own_process
+    from ..engines.spark import DATA_DRIVEN_MODEL, data_driven_descendants, refresh_mirror, run_in_own_process
 
     manifest = json.loads(microconv_project.manifest_path.read_text())
     downstream = data_driven_descendants(manifest)

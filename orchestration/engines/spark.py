@@ -16,8 +16,9 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -35,6 +36,18 @@ CREDITS_TABLE = "intermediate.int_attribution_data_driven"
 # The model dbt-spark cannot run; the Dagster job runs it as a Python step between two dbt builds.
 DATA_DRIVEN_MODEL = "int_attribution_data_driven"
 MIRRORED_SCHEMAS = ("core", "marts", "config")
+
+
+def data_driven_descendants(manifest: Mapping[str, Any]) -> set[str]:
+    """Unique ids of the data-driven attribution model and of every node downstream of it."""
+    start = f"model.{manifest['metadata'].get('project_name', 'microconv')}.{DATA_DRIVEN_MODEL}"
+    found, pending = set(), [start]
+    while pending:
+        node = pending.pop()
+        if node not in found:
+            found.add(node)
+            pending += manifest["child_map"].get(node, [])
+    return found
 
 
 def spark_dir() -> Path:

@@ -8,8 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.assets.dbt import data_driven_descendants
-from orchestration.engines.spark import landing_views_args, write_mirror
+from orchestration.engines.spark import data_driven_descendants, landing_views_args, write_mirror
 from orchestration.settings import engine_for, get_settings
 
 
