@@ -1,12 +1,12 @@
 {#- Spark reads the landing files where they lie (an external source, nothing is copied): raw.events
     becomes a view over the contract's Parquet files with the columns the DuckDB loader writes, and
     raw.<vendor>_events a view over a vendor's export files (Parquet or JSON lines) with each row as
-    one JSON object, or an empty view when the vendor has no files. A file is identified by its path,
+    one JSON object; a source without files (landing_dir null, a vendor left out) gets an empty view. A file is identified by its path,
     size and modification time (Spark cannot hash file contents in SQL); rows keep their order within
     a file. Run before a build:
     dbt run-operation stage_landing_files --target spark --args '{landing_dir: /abs/data/landing/events,
     vendor_files: {ga4: {path: /abs/data/landing/ga4, format: parquet}}}' -#}
-{% macro stage_landing_files(landing_dir, vendor_files={}) %}
+{% macro stage_landing_files(landing_dir=none, vendor_files={}) %}
     {#- The contract's columns: the event stream's, less where a row came from and the load bookkeeping. -#}
     {%- set contract_columns = event_stream_columns()[2:-4] -%}
     {% do run_query("create schema if not exists raw") %}
@@ -14,7 +14,16 @@
     {%- for column in contract_columns -%}
         {%- do contract_values.append('cast(landed_files.' ~ column ~ ' as string) as ' ~ column) -%}
     {%- endfor -%}
-    {% do run_query(_landed_files_view('events', landing_dir, 'parquet', contract_values, contract_columns)) %}
+    {%- if landing_dir -%}
+        {% do run_query(_landed_files_view('events', landing_dir, 'parquet', contract_values, contract_columns)) %}
+    {%- else -%}
+        {#- No contract files (a vendor-only deployment): Spark cannot read an empty folder. -#}
+        {%- set empty_columns = [] -%}
+        {%- for column in contract_columns -%}
+            {%- do empty_columns.append('cast(null as string) as ' ~ column) -%}
+        {%- endfor -%}
+        {% do run_query(_empty_raw_view('events', empty_columns)) %}
+    {%- endif -%}
     {%- for vendor in ['ga4', 'segment', 'snowplow', 'mixpanel'] %}
         {%- set files = vendor_files.get(vendor) -%}
         {%- if files -%}
@@ -23,14 +32,22 @@
                 ['to_json(struct(landed_files.*)) as record'], ['record']
             )) %}
         {%- else -%}
-            {% do run_query(
-                "create or replace view raw." ~ vendor ~ "_events as select cast(null as string) as record,"
-                ~ " cast(null as string) as _source_file, cast(null as string) as _file_id,"
-                ~ " cast(null as bigint) as _source_row, cast(null as timestamp) as _ingested_at where false"
-            ) %}
+            {% do run_query(_empty_raw_view(vendor ~ '_events', ['cast(null as string) as record'])) %}
         {%- endif -%}
     {%- endfor %}
-    {{ log("raw tables now read " ~ landing_dir ~ " and " ~ (vendor_files | list | join(', ') or 'no vendor files'), info=true) }}
+    {{ log("raw tables now read " ~ (landing_dir or 'no contract files') ~ " and " ~ (vendor_files | list | join(', ') or 'no vendor files'), info=true) }}
+{% endmacro %}
+
+{#- An empty raw view: `values` plus the load bookkeeping columns, no rows. -#}
+{% macro _empty_raw_view(table, values) %}
+    create or replace view raw.{{ table }} as
+    select
+        {{ values | join(', ') }},
+        cast(null as string) as _source_file,
+        cast(null as string) as _file_id,
+        cast(null as bigint) as _source_row,
+        cast(null as timestamp) as _ingested_at
+    where false
 {% endmacro %}
 
 {#- A view over the files under `path`: `values` (SQL over landed_files) named `names`, plus the load

@@ -105,18 +105,21 @@ def export_tables(spark: SparkSession, schemas: tuple[str, ...], out_dir: Path) 
 
 
 def landing_views_args(settings: Settings) -> dict:
-    """Arguments of the `stage_landing_files` run-operation: the contract's landing directory, and each
-    vendor's folder that holds files (Parquet, else JSON lines)."""
-    vendor_files = {}
+    """Arguments of the `stage_landing_files` run-operation: the contract's landing directory (null when
+    it holds no files: Spark cannot read an empty folder), and each vendor's folder that holds files
+    (Parquet, else JSON lines)."""
+    landing_dir, vendor_files = None, {}
     for name, source in EVENT_SOURCES.items():
-        if source.is_contract:
-            continue
         folder = source.landing_dir(settings.landing_dir)
-        files = discover_files(folder, settings.landing_glob) if folder.is_dir() else []
-        if files:
+        files = discover_files(folder, settings.landing_glob)
+        if not files:
+            continue
+        if source.is_contract:
+            landing_dir = str(folder)
+        else:
             parquet = any(path.suffix == ".parquet" for path in files)
             vendor_files[name] = {"path": str(folder), "format": "parquet" if parquet else "json"}
-    return {"landing_dir": str(settings.landing_dir), "vendor_files": vendor_files}
+    return {"landing_dir": landing_dir, "vendor_files": vendor_files}
 
 
 def run_in_own_process(*arguments: str) -> str:

@@ -177,4 +177,4 @@ def test_spark_gives_the_same_rows_as_duckdb(builds) -> None:
                 differences[f"{schema}.{table}"] = (len(left_rows), len(right_rows))
             compared += 1 if left_rows else 0
     assert compared >= 20, f"only {compared} non-empty tables compared"
-    assert differences == {}
+    assert differences == {}, differences

@@ -45,6 +45,8 @@ def test_the_spark_landing_views_cover_the_vendors_with_files(tmp_path: Path, mo
     monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing / "events"))
     for vendor in ("GA4", "SEGMENT", "SNOWPLOW", "MIXPANEL"):
         monkeypatch.delenv(f"MICROCONV_{vendor}_LANDING_DIR", raising=False)
+    assert landing_views_args(get_settings())["landing_dir"] is None  # no contract files yet
+    (landing / "events" / "events_20260301.parquet").write_bytes(b"PAR1")
     arguments = landing_views_args(get_settings())
     assert arguments == {
         "landing_dir": str(landing / "events"),
