@@ -8,7 +8,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValu
 
 from .alerts import record_alert
 from .assets.ingestion import RAW_EVENTS_KEY
-from .ingest import discover_files, select_sql
+from .ingest import UNREADABLE_FILE_ERRORS, discover_files, event_times_sql, landing_reader
 from .settings import Settings, get_settings
 from .sources import EVENT_SOURCES
 
@@ -144,19 +144,17 @@ def newest_landed_on_spark(settings: Settings) -> tuple[datetime | None, datetim
     modification time stands for the load, and the newest event is read from the most recent files
     (with DuckDB, no Spark session)."""
     newest_event_at, newest_load_at = None, None
-    with duckdb.connect() as con:
-        con.execute("set timezone = 'UTC'")
+    with landing_reader() as con:
         for source in EVENT_SOURCES.values():
             files = discover_files(source.landing_dir(settings.landing_dir), settings.landing_glob)
             recent = sorted(files, key=lambda path: path.stat().st_mtime)[-RECENT_FILES:]
             for path in recent:
                 try:
-                    rows = select_sql(con, path, source)
                     event_at = con.execute(
-                        f"select max(event_at) filter (where event_at <= now() + interval 1 hour) "
-                        f"from (select {source.event_at_sql} as event_at from ({rows}) as landed) as parsed"
+                        "select max(event_at) filter (where event_at <= now() + interval 1 hour) "
+                        f"from ({event_times_sql(con, path, source)}) as times"
                     ).fetchone()[0]
-                except (duckdb.Error, UnicodeDecodeError, OSError):
+                except UNREADABLE_FILE_ERRORS:
                     continue  # an unreadable file fails the build, with its own message
                 if event_at is not None and (newest_event_at is None or event_at > newest_event_at):
                     newest_event_at = event_at

@@ -194,6 +194,28 @@ def select_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) 
     return contract_select_sql(con, path) if source.is_contract else record_select_sql(path)
 
 
+def event_times_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) -> str:
+    """One column, `event_at` (timestamptz, null when unparseable), over the rows of one landing file:
+    what the sensor and Spark's freshness check read without opening the warehouse."""
+    return f"select {source.event_at_sql} as event_at from ({select_sql(con, path, source)}) as landed"
+
+
+# What reading a landing file can raise when the file is unreadable (the loader rejects such files).
+UNREADABLE_FILE_ERRORS = (duckdb.Error, UnicodeDecodeError, OSError)
+
+
+def landing_reader() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection for reading event times straight from landing files (UTC days).
+
+    DuckDB 2.0.1's `type_pushdown` optimizer turns a `try_cast` over a subquery on `read_csv` into a
+    strict typed read, so one unparseable timestamp in a CSV would fail the whole file; it is off here.
+    """
+    con = duckdb.connect()
+    con.execute("set timezone = 'UTC'")
+    con.execute("set disabled_optimizers = 'type_pushdown'")
+    return con
+
+
 def _move_aside(path: Path, landing_dir: Path, error: str) -> Path:
     target_dir = landing_dir / REJECTED_DIR_NAME
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -282,7 +304,7 @@ def _load_one(
     """Load one file into the report; an unreadable file is moved aside and recorded."""
     try:
         rows = load_file(con, path, landing_dir, source)
-    except (duckdb.Error, UnicodeDecodeError, OSError) as error:
+    except UNREADABLE_FILE_ERRORS as error:
         message = describe_load_error(error)
         moved = _move_aside(path, landing_dir, message)
         con.execute(

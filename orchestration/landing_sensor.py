@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from .ingest import discover_files, select_sql, source_name
+from .ingest import UNREADABLE_FILE_ERRORS, discover_files, event_times_sql, landing_reader, source_name
 from .jobs import microconv_job
 from .partitions import first_partition_date, range_tags
 from .settings import get_settings
@@ -59,23 +58,21 @@ def event_day_range(
 ) -> tuple[date, date] | None:
     """First and last event day within the partitions over the readable files, else None."""
     days: list[date] = []
-    with duckdb.connect() as con:
-        con.execute("set timezone = 'UTC'")
+    with landing_reader() as con:
         for path in files:
             try:
-                rows_sql = select_sql(con, path, source)
                 low, high = con.execute(
                     f"""
                     select min(event_day), max(event_day)
                     from (
-                        select cast({source.event_at_sql} as date) as event_day
-                        from ({rows_sql}) as contract
+                        select cast(event_at as date) as event_day
+                        from ({event_times_sql(con, path, source)}) as times
                     ) as parsed
                     where event_day between ? and ?
                     """,
                     [first_day, last_day],
                 ).fetchone()
-            except (duckdb.Error, UnicodeDecodeError, OSError):
+            except UNREADABLE_FILE_ERRORS:
                 continue  # the loader rejects the file and reports it; the run still happens
             days += [day for day in (low, high) if day is not None]
     return (min(days), max(days)) if days else None

@@ -102,11 +102,10 @@ def _streamed(
     `convert`: the invocation was started without the context (its selection is ours, not Dagster's),
     so its events are turned into the asset's outputs and checks here.
     """
-    raw_events = invocation.stream_raw_events() if convert else None
     events = (
         (
             dagster_event
-            for event in raw_events
+            for event in invocation.stream_raw_events()
             for dagster_event in event.to_default_asset_events(
                 manifest=invocation.manifest,
                 dagster_dbt_translator=TRANSLATOR,
@@ -115,7 +114,7 @@ def _streamed(
                 project=microconv_project,
             )
         )
-        if raw_events is not None
+        if convert
         else invocation.stream()
     )
     outputs: set[str] = set()

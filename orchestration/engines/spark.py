@@ -50,10 +50,6 @@ def data_driven_descendants(manifest: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def spark_dir() -> Path:
-    return get_settings().spark_dir
-
-
 def metastore_url(root: Path) -> str:
     return f"jdbc:derby:;databaseName={root / 'metastore_db'};create=true"
 
@@ -62,7 +58,7 @@ def spark_session() -> SparkSession:
     """A local session on the same warehouse directory and metastore as the dbt `spark` target."""
     from pyspark.sql import SparkSession
 
-    root = spark_dir()
+    root = get_settings().spark_dir
     root.mkdir(parents=True, exist_ok=True)
     return (
         SparkSession.builder.master("local[2]")

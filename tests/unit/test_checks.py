@@ -40,3 +40,27 @@ def test_freshness(tmp_path: Path, monkeypatch, event_hours: int, load_hours: in
     # A timestamp far in the future (a broken client clock) never makes stale data look fresh.
     if not passed:
         assert result.severity.value == "WARN" and "stale" in result.description
+
+
+def test_freshness_on_spark_reads_the_newest_landing_files(tmp_path: Path, monkeypatch) -> None:
+    """On Spark the raw tables are views over the files: the check reads the files themselves, and an
+    unparseable timestamp (or one in the future) never hides the others."""
+    landing = tmp_path / "landing" / "events"
+    landing.mkdir(parents=True)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with duckdb.connect() as con:
+        for name, age_hours in (("old.csv", 50), ("recent.csv", 3)):
+            event_at = (now - timedelta(hours=age_hours)).isoformat() + "Z"
+            con.execute(
+                f"copy (select 'e-{name}' as event_id, '{event_at}' as event_timestamp "
+                f"union all select 'future', '2099-01-01T00:00:00Z' "
+                f"union all select 'garbled', 'not a time') to '{landing / name}' (header)"
+            )
+    monkeypatch.setenv("MICROCONV_DBT_TARGET", "spark")
+    monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing))
+    monkeypatch.setenv("MICROCONV_FRESHNESS_HOURS", "26")
+    result = raw_events_are_fresh()
+    assert result.passed is True, result.description
+    assert result.metadata["event_age_hours"].value == pytest.approx(3, abs=0.2)
+    monkeypatch.setenv("MICROCONV_FRESHNESS_HOURS", "2")
+    assert raw_events_are_fresh().passed is False
