@@ -1,9 +1,9 @@
 {#- Spark reads the landing files where they lie (an external source, nothing is copied): raw.events
     becomes a view over the contract's Parquet files with the columns the DuckDB loader writes, and
     raw.<vendor>_events a view over a vendor's export files (Parquet or JSON lines) with each row as
-    one JSON object; a source without files (landing_dir null, a vendor left out) gets an empty view. A file is identified by its path,
-    size and modification time (Spark cannot hash file contents in SQL); rows keep their order within
-    a file. Run before a build:
+    one JSON object; a source without files (landing_dir null, a vendor left out) gets an empty view.
+    A file is identified by its path, size and modification time (Spark cannot hash file contents in
+    SQL); rows keep their order within a file. Run before a build:
     dbt run-operation stage_landing_files --target spark --args '{landing_dir: /abs/data/landing/events,
     vendor_files: {ga4: {path: /abs/data/landing/ga4, format: parquet}}}' -#}
 {% macro stage_landing_files(landing_dir=none, vendor_files={}) %}
