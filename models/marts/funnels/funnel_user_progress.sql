@@ -41,14 +41,13 @@ funnels as (
     group by funnel
 ),
 
--- For every position (event) of a user in a funnel: when each step is next completed, strictly after
--- this position (ordered funnels) and at or after it (unordered funnels).
-positions as (
+-- For every position (event) of a user in an ordered funnel: when each later step is next completed,
+-- strictly after this position. Step 1 never follows another step, so it needs no window.
+ordered_positions as (
     select distinct
         funnel,
         user_key,
-        user_event_number,
-        {%- for step in range(1, max_steps + 1) %}
+        {%- for step in range(2, max_steps + 1) %}
         min(case when step_number = {{ step }} then user_event_number end) over (
             partition by funnel, user_key order by user_event_number
             range between 1 following and unbounded following
@@ -57,15 +56,27 @@ positions as (
             partition by funnel, user_key order by user_event_number
             range between 1 following and unbounded following
         ) as next_{{ step }}_at,
+        {%- endfor %}
+        user_event_number
+    from step_events
+    where order_type = 'ordered'
+),
+
+-- For every position of a user in an unordered funnel: when each step is next completed, at or after
+-- this position.
+unordered_positions as (
+    select distinct
+        funnel,
+        user_key,
+        {%- for step in range(1, max_steps + 1) %}
         min(case when step_number = {{ step }} then occurred_at end) over (
             partition by funnel, user_key order by user_event_number
             range between current row and unbounded following
         ) as from_here_{{ step }}_at,
         {%- endfor %}
-        min(occurred_at) over (
-            partition by funnel, user_key, user_event_number
-        ) as position_at
+        user_event_number
     from step_events
+    where order_type = 'unordered'
 ),
 
 -- Every step-1 completion of an ordered or strict funnel starts an attempt.
@@ -94,20 +105,20 @@ ordered_{{ step }} as (
     select
         ordered_{{ step - 1 }}.*,
         case
-            when positions.next_{{ step }}_at
+            when ordered_positions.next_{{ step }}_at
                 <= {{ dbt.dateadd('day', 'ordered_' ~ (step - 1) ~ '.conversion_window_days', 'ordered_' ~ (step - 1) ~ '.step_1_at') }}
-                then positions.next_{{ step }}_seq
+                then ordered_positions.next_{{ step }}_seq
         end as step_{{ step }}_seq,
         case
-            when positions.next_{{ step }}_at
+            when ordered_positions.next_{{ step }}_at
                 <= {{ dbt.dateadd('day', 'ordered_' ~ (step - 1) ~ '.conversion_window_days', 'ordered_' ~ (step - 1) ~ '.step_1_at') }}
-                then positions.next_{{ step }}_at
+                then ordered_positions.next_{{ step }}_at
         end as step_{{ step }}_at
     from ordered_{{ step - 1 }}
-    left join positions
-        on ordered_{{ step - 1 }}.funnel = positions.funnel
-        and ordered_{{ step - 1 }}.user_key = positions.user_key
-        and ordered_{{ step - 1 }}.step_{{ step - 1 }}_seq = positions.user_event_number
+    left join ordered_positions
+        on ordered_{{ step - 1 }}.funnel = ordered_positions.funnel
+        and ordered_{{ step - 1 }}.user_key = ordered_positions.user_key
+        and ordered_{{ step - 1 }}.step_{{ step - 1 }}_seq = ordered_positions.user_event_number
 ),
 {% endfor %}
 
@@ -157,14 +168,14 @@ unordered_reached as (
         unordered_anchors.user_key,
         unordered_anchors.anchor_event_id,
         {{ step }} as step_number,
-        positions.from_here_{{ step }}_at as reached_at
+        unordered_positions.from_here_{{ step }}_at as reached_at
     from unordered_anchors
-    inner join positions
-        on unordered_anchors.funnel = positions.funnel
-        and unordered_anchors.user_key = positions.user_key
-        and unordered_anchors.anchor_seq = positions.user_event_number
+    inner join unordered_positions
+        on unordered_anchors.funnel = unordered_positions.funnel
+        and unordered_anchors.user_key = unordered_positions.user_key
+        and unordered_anchors.anchor_seq = unordered_positions.user_event_number
     where unordered_anchors.anchor_rank = 1
-        and positions.from_here_{{ step }}_at
+        and unordered_positions.from_here_{{ step }}_at
         <= {{ dbt.dateadd('day', 'unordered_anchors.conversion_window_days', 'unordered_anchors.anchor_at') }}
     {%- if not loop.last %}
     union all
