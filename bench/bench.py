@@ -99,41 +99,74 @@ def bench_size(events: int, days: int, repeats: int, work: Path, with_job: bool)
     return result
 
 
+def _dbt_models(
+    env: dict[str, str], *, full_refresh: bool, window: tuple[date, date] | None = None
+) -> tuple[float, float]:
+    """`dbt build` of the models and seeds alone (the job's --skip-tests plan), optionally over a
+    partition window passed the way the Dagster asset passes it."""
+    from orchestration.dbt_cli import dbt_build_args, partition_window_vars, window_env_vars
+
+    if window is not None:
+        env = env | window_env_vars(partition_window_vars(*window, START))
+    argv = [str(BIN / "dbt"), *dbt_build_args(full_refresh=full_refresh, skip_tests=True), "--quiet"]
+    return run_measured(argv, env, PROJECT)
+
+
 def bench_incremental(events: int, days: int, repeats: int, work: Path) -> dict:
-    """A full build of `days` days against the run of the day after them (its late rows included)."""
+    """A full build of `days` days against the run of the day after them (its late rows included):
+    through the Dagster job (models only, then with tests) and with `dbt build` alone."""
     root = work / f"incremental-{events}"
     shutil.rmtree(root, ignore_errors=True)
     generated, landing = root / "generated", root / "landing"
     warehouse, snapshot = root / "microconv.duckdb", root / "history.duckdb"
     env = _workspace(root, landing, warehouse)
     _generate(events, days + 1, generated, env)
-    new_day = (START + timedelta(days=days)).isoformat()
+    day = START + timedelta(days=days)
+    new_day_files = sorted(generated.glob(f"events_{day.isoformat()}*"))
     landing.mkdir()
-    history = [path for path in generated.glob("events_*") if path.name.split("_")[1][:10] < new_day]
-    for path in history:
-        shutil.copy(path, landing / path.name)
 
-    def restore() -> None:
-        shutil.copy(snapshot, warehouse)
+    def history_only() -> None:
+        """The snapshot of the built history (once it exists), with only the history's files landed."""
+        for path in new_day_files:
+            (landing / path.name).unlink(missing_ok=True)
+        if snapshot.exists():
+            shutil.copy(snapshot, warehouse)
 
     def land_new_day() -> None:
-        restore()
-        for path in generated.glob(f"events_{new_day}*"):
+        history_only()
+        for path in new_day_files:
             shutil.copy(path, landing / path.name)
 
-    full = repeat(repeats, lambda: _job(env, "--full-refresh", "--skip-tests"))
+    def land_and_load_new_day() -> None:
+        land_new_day()
+        run_measured([str(BIN / "microconv"), "load"], env, PROJECT)
+
+    for path in generated.glob("events_*"):
+        if path not in new_day_files:
+            shutil.copy(path, landing / path.name)
+    full = repeat(repeats, lambda: _job(env, "--full-refresh", "--skip-tests"), history_only)
     shutil.copy(warehouse, snapshot)
-    day = repeat(
-        repeats, lambda: _job(env, "--start", new_day, "--end", new_day, "--skip-tests"), land_new_day
+    day_arg = day.isoformat()
+    day_run = repeat(
+        repeats, lambda: _job(env, "--start", day_arg, "--end", day_arg, "--skip-tests"), land_new_day
     )
-    full_tested = repeat(1, lambda: _job(env, "--full-refresh"), restore)
-    day_tested = repeat(1, lambda: _job(env, "--start", new_day, "--end", new_day), land_new_day)
+    full_dbt = repeat(repeats, lambda: _dbt_models(env, full_refresh=True), history_only)
+    day_dbt = repeat(
+        repeats,
+        lambda: _dbt_models(env, full_refresh=False, window=(day, day + timedelta(days=1))),
+        land_and_load_new_day,
+    )
+    full_tested = repeat(1, lambda: _job(env, "--full-refresh"), history_only)
+    day_tested = repeat(1, lambda: _job(env, "--start", day_arg, "--end", day_arg), land_new_day)
     return {
         "history_days": days,
         "events": json.loads((generated / "_manifest.json").read_text())["rows"],
         "full_models_seconds": full.median,
-        "day_models_seconds": day.median,
-        "day_over_full_models": day.median / full.median,
+        "day_models_seconds": day_run.median,
+        "day_over_full_models": day_run.median / full.median,
+        "full_dbt_models_seconds": full_dbt.median,
+        "day_dbt_models_seconds": day_dbt.median,
+        "day_over_full_dbt_models": day_dbt.median / full_dbt.median,
         "full_with_tests_seconds": full_tested.median,
         "day_with_tests_seconds": day_tested.median,
         "day_over_full_with_tests": day_tested.median / full_tested.median,

@@ -47,6 +47,13 @@ def partition_window_vars(window_start: date, window_end: date, first_partition:
     return dbt_vars
 
 
+def window_env_vars(window_vars: Mapping[str, str]) -> dict[str, str]:
+    """Window vars as the MICROCONV_MIN_DATE / MICROCONV_MAX_DATE environment variables the models read
+    (an empty value is no bound). Environment variables rather than --vars: dbt re-parses the whole
+    project whenever --vars change, which would add a full parse to every daily run."""
+    return {f"MICROCONV_{name.upper()}": window_vars.get(name, "") for name in ("min_date", "max_date")}
+
+
 def lock_error_in(text: str) -> bool:
     """True when dbt/DuckDB output says another process holds the warehouse file (a transient error)."""
     lowered = text.lower()

@@ -10,7 +10,7 @@ from typing import Any
 from dagster import AssetExecutionContext, BackfillPolicy, Config, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
-from ..dbt_cli import dbt_build_args, layer_group, partition_window_vars
+from ..dbt_cli import dbt_build_args, layer_group, partition_window_vars, window_env_vars
 from ..partitions import daily_partitions, first_partition_date
 from ..progress import progress_bar
 from ..project import microconv_project
@@ -36,16 +36,12 @@ class DbtBuildConfig(Config):
 
 
 def window_environment(context: AssetExecutionContext, config: DbtBuildConfig) -> dict[str, str]:
-    """The run's partition window as MICROCONV_MIN_DATE / MICROCONV_MAX_DATE for dbt.
-
-    Environment variables rather than --vars: dbt re-parses the whole project whenever --vars change,
-    which would add a full parse to every daily run.
-    """
+    """The run's partition window as environment variables for dbt (none: the whole history)."""
     window_vars: dict[str, str] = {}
     if not config.whole_history:
         window = context.partition_time_window
         window_vars = partition_window_vars(window.start.date(), window.end.date(), first_partition_date())
-    return {f"MICROCONV_{name.upper()}": window_vars.get(name, "") for name in ("min_date", "max_date")}
+    return window_env_vars(window_vars)
 
 
 @contextmanager

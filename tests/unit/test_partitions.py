@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.dbt_cli import dbt_build_args, lock_error_in, partition_window_vars
+from orchestration.dbt_cli import dbt_build_args, lock_error_in, partition_window_vars, window_env_vars
 from orchestration.landing_sensor import LandingCursor, event_day_range, new_files
 
 FIRST = date(2026, 1, 1)
@@ -24,6 +24,14 @@ def test_a_day_is_a_half_open_window() -> None:
 
 def test_a_window_from_the_first_partition_has_no_lower_bound() -> None:
     assert partition_window_vars(FIRST, date(2026, 1, 9), FIRST) == {"max_date": "2026-01-09"}
+
+
+def test_window_reaches_dbt_as_environment_variables_with_empty_meaning_unbounded() -> None:
+    assert window_env_vars(partition_window_vars(FIRST, date(2026, 1, 9), FIRST)) == {
+        "MICROCONV_MIN_DATE": "",
+        "MICROCONV_MAX_DATE": "2026-01-09",
+    }
+    assert window_env_vars({}) == {"MICROCONV_MIN_DATE": "", "MICROCONV_MAX_DATE": ""}
 
 
 def test_an_empty_window_is_an_error() -> None:
