@@ -39,6 +39,19 @@ daily_micro_conversions as (
     group by occurred_date, micro_conversion
 ),
 
+-- The rate's numerator counts sessions by the day they started, like its denominator: a session that
+-- spans midnight converts on the day after it started, and counting it there could push a rate past 1.
+converting_sessions as (
+    select
+        sessions.session_date as date_day,
+        micro_conversions.micro_conversion,
+        count(distinct micro_conversions.session_key) as converting_sessions
+    from micro_conversions
+    inner join sessions
+        on micro_conversions.session_key = sessions.session_key
+    group by sessions.session_date, micro_conversions.micro_conversion
+),
+
 final as (
     select
         daily_sessions.date_day,
@@ -48,14 +61,19 @@ final as (
         coalesce(daily_micro_conversions.occurrences, 0) as occurrences,
         coalesce(daily_micro_conversions.users, 0) as users,
         coalesce(daily_micro_conversions.sessions, 0) as sessions,
+        coalesce(converting_sessions.converting_sessions, 0) as converting_sessions,
         daily_sessions.total_sessions,
         daily_sessions.total_users,
-        cast(1 as double) * coalesce(daily_micro_conversions.sessions, 0) / daily_sessions.total_sessions as rate_per_session
+        cast(1 as double) * coalesce(converting_sessions.converting_sessions, 0)
+        / daily_sessions.total_sessions as rate_per_session
     from daily_sessions
     cross join definitions
     left join daily_micro_conversions
         on daily_sessions.date_day = daily_micro_conversions.date_day
         and definitions.micro_conversion = daily_micro_conversions.micro_conversion
+    left join converting_sessions
+        on daily_sessions.date_day = converting_sessions.date_day
+        and definitions.micro_conversion = converting_sessions.micro_conversion
 )
 
 select * from final
