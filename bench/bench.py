@@ -41,6 +41,10 @@ def _generate(events: int, days: int, landing: Path, env: dict[str, str]) -> tup
     return seconds, rows
 
 
+def _load(env: dict[str, str]) -> tuple[float, float]:
+    return run_measured([str(BIN / "microconv"), "load"], env, PROJECT)
+
+
 def _dbt_build(env: dict[str, str]) -> tuple[float, float]:
     return run_measured([str(BIN / "dbt"), "build", "--full-refresh", "--quiet"], env, PROJECT)
 
@@ -81,7 +85,7 @@ def bench_size(events: int, days: int, repeats: int, work: Path, with_job: bool)
     for _ in range(repeats):
         seconds, rows = _generate(events, days, landing, env)
         generation.seconds.append(seconds)
-    run_measured([str(BIN / "microconv"), "load"], env, PROJECT)
+    _load(env)
     build = repeat(repeats, lambda: _dbt_build(env))
     floor = repeat(repeats, lambda: _floor(warehouse, env))
     result = {
@@ -139,7 +143,7 @@ def bench_incremental(events: int, days: int, repeats: int, work: Path) -> dict:
 
     def land_and_load_new_day() -> None:
         land_new_day()
-        run_measured([str(BIN / "microconv"), "load"], env, PROJECT)
+        _load(env)
 
     for path in generated.glob("events_*"):
         if path not in new_day_files:
