@@ -9,7 +9,6 @@
         'future_timestamp',
         'timestamp_too_old',
         'malformed_properties',
-        'unknown_event_name',
         'non_numeric_revenue',
         'negative_revenue',
         'bot_user_agent',

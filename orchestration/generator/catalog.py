@@ -160,3 +160,29 @@ EXPERIMENTS: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
     ("exp_add_to_cart_button", ("control", "treatment"), (1.0, 1.25)),
     ("exp_hero_banner", ("control", "variant_b"), (1.0, 1.0)),
 )
+
+# Custom events: well-formed events whose names are in no catalogue seed, as every real tracking plan
+# has. The warehouse keeps them as clean events (they extend sessions and count as activity, never as
+# conversions) and lists them in marts.event_name_catalogue. Per event: the contract name (GA4 uses it
+# too: GA4 names are snake_case), the share of non-bounce sessions that send it, the content page it
+# happens on (or None), and the name other vendors' tracking plans would give it (Segment and
+# Mixpanel: "Object Action" title case; Snowplow: its schema name).
+CUSTOM_EVENTS: tuple[tuple[str, float, str | None, tuple[tuple[str, str], ...]], ...] = (
+    ("faq_expand", 0.05, "/faq", (("segment", "FAQ Expanded"), ("mixpanel", "FAQ Expand"))),
+    ("chat_opened", 0.03, None, (("segment", "Chat Opened"), ("mixpanel", "Chat Opened"))),
+    (
+        "product_compared",
+        0.04,
+        "/products",
+        (
+            ("segment", "Product Compared"),
+            ("mixpanel", "Compare Products"),
+            ("snowplow", "product_comparison"),
+        ),
+    ),
+)
+
+
+def custom_event_names(vendor: str) -> list[tuple[str, str]]:
+    """(contract name, vendor name) of every custom event the vendor names its own way."""
+    return [(name, dict(names)[vendor]) for name, _, _, names in CUSTOM_EVENTS if vendor in dict(names)]

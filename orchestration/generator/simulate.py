@@ -40,6 +40,7 @@ EVENT_NAMES: tuple[str, ...] = (
     "share",
     "subscription",
     "experiment_exposure",
+    *(name for name, _, _, _ in catalog.CUSTOM_EVENTS),
 )
 EVENT_CODE = {name: code for code, name in enumerate(EVENT_NAMES)}
 # Average events per session of this simulation, used to size the session count.
@@ -426,6 +427,17 @@ def simulate_events(
     sessions.second_device[:] = (
         returning_member & visitors.has_second_device[sessions.visitor] & (uniform(n) < 0.5)
     )
+
+    # Custom events (names in no catalogue seed), drawn last so the events above stay as they were.
+    content_pages = [path for path, _ in catalog.CONTENT_PAGES]
+    for name, share, page, _ in catalog.CUSTOM_EVENTS:
+        chosen = ids[pick(share, m > 0)]
+        out.add(
+            name,
+            chosen,
+            _window(rng, duration[chosen], 0.1, 1.0),
+            page_code=np.full(len(chosen), content_pages.index(page) if page else -1),
+        )
     return out.concat(), signup_time
 
 

@@ -222,7 +222,8 @@ def _country_names() -> list[tuple[str, str]]:
 def register_lookups(con: duckdb.DuckDBPyConnection, vendor: str) -> None:
     """Tables the vendor projection joins: vendor event names and country names."""
     con.execute("create or replace table vendor_event_names (event_name varchar, vendor_name varchar)")
-    pairs = _reverse_name_mappings(vendor)
+    # Custom events (in no seed) take the vendor's own naming style; unmapped, they stay custom events.
+    pairs = _reverse_name_mappings(vendor) + catalog.custom_event_names(vendor)
     if pairs:
         con.executemany("insert into vendor_event_names values (?, ?)", pairs)
     con.execute("create or replace table country_names (country_code varchar, country_name varchar)")

@@ -28,6 +28,7 @@ from .vendors import VENDOR_FORMATS, VendorFormat, register_lookups, vendor_sele
 
 FORMATS = ("parquet", "csv", "jsonl")
 # Dirty kinds injected per row (share of the dirty rows), with the quarantine reason each must get.
+# An unknown event name is not one: custom events (catalog.CUSTOM_EVENTS) are simulated as clean events.
 DIRTY_KINDS: tuple[tuple[str, float, str | None], ...] = (
     ("resent_duplicate", 0.20, None),
     ("exact_duplicate", 0.15, None),
@@ -37,7 +38,6 @@ DIRTY_KINDS: tuple[tuple[str, float, str | None], ...] = (
     ("future_timestamp", 0.08, "future_timestamp"),
     ("missing_identity", 0.05, "missing_identity"),
     ("malformed_properties", 0.10, "malformed_properties"),
-    ("unknown_event_name", 0.10, "unknown_event_name"),
     ("negative_revenue", 0.10, "negative_revenue"),
 )
 DIRTY_CODE = {name: code for code, (name, _, _) in enumerate(DIRTY_KINDS, start=1)}
@@ -295,6 +295,7 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> LandingRows:
     ]
 
     counts = np.bincount(dirty, minlength=len(DIRTY_KINDS) + 1)
+    is_kept = ~is_bot & np.isin(dirty, [0, DIRTY_CODE["resent_duplicate"], DIRTY_CODE["exact_duplicate"]])
     manifest = {
         "config": {**asdict(config), "start_date": config.start_date.isoformat()},
         "generated_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -308,6 +309,11 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> LandingRows:
         "expected_quarantine": {
             **{reason: int(counts[DIRTY_CODE[name]]) for name, _, reason in DIRTY_KINDS if reason},
             "bot_user_agent": int(is_bot.sum()),
+        },
+        # Clean rows expected per custom event: neither bot traffic nor corrupted (copies are duplicates).
+        "custom_events": {
+            name: int(((events["event_code"] == EVENT_CODE[name]) & is_kept).sum())
+            for name, _, _, _ in catalog.CUSTOM_EVENTS
         },
         "expected_duplicates": int(
             counts[DIRTY_CODE["resent_duplicate"]] + counts[DIRTY_CODE["exact_duplicate"]]
@@ -341,7 +347,6 @@ select
     case when dirty = {codes[missing_event_id]} then null else md5('{seed}:' || source) end as event_id,
     case
         when dirty = {codes[missing_event_name]} then null
-        when dirty = {codes[unknown_event_name]} then event_name || '_tset'
         else event_name
     end as event_name,
     case

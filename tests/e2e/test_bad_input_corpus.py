@@ -99,7 +99,40 @@ def test_every_row_has_its_expected_outcome(corpus_run) -> None:
 
 def test_the_corpus_covers_every_rejection_reason(corpus_run) -> None:
     reasons = {reason for _, _, status, reason in _expected_rows() if status == "quarantined"}
-    assert len(reasons) == 12
+    assert len(reasons) == 11
+    assert "unknown_event_name" not in reasons
+
+
+def test_custom_event_names_are_clean_and_catalogued(corpus_run) -> None:
+    """Events named in no catalogue seed are kept (clean, sessionized) and listed in the catalogue mart,
+    with the seed row that would map a name that looks like a known one; the run's summary lists them."""
+    completed, warehouse, _ = corpus_run
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        sessionized = dict(
+            con.execute(
+                """
+                select event_id, event_name from intermediate.int_events_sessionized
+                where event_id in ('b12', 'c4')
+                """
+            ).fetchall()
+        )
+        catalogue = {
+            row[0]: row[1:]
+            for row in con.execute(
+                """
+                select source_event_name, events, is_known, suggested_event_name, suggested_seed_row
+                from marts.event_name_catalogue
+                where not is_known
+                """
+            ).fetchall()
+        }
+    assert sessionized == {"b12": "teleport", "c4": "add to cart"}
+    assert catalogue == {
+        "teleport": (1, False, None, None),
+        "Add To Cart": (1, False, "add_to_cart", "microconv,Add To Cart,add_to_cart"),
+    }
+    assert "Unmapped event names" in completed.stdout
+    assert "microconv,Add To Cart,add_to_cart" in completed.stdout
 
 
 def test_unreadable_files_are_moved_aside_with_their_error(corpus_run) -> None:

@@ -138,3 +138,44 @@ def test_vendor_files_carry_the_same_events_less_what_the_format_cannot(
         left_out["malformed_properties"] == result.manifest["dirty_source_rows"]["malformed_properties"] > 0
     )
     assert "malformed_properties" not in vendor_result.manifest["expected_quarantine"]
+
+
+@pytest.mark.parametrize(
+    ("vendor", "pattern", "name_sql", "expected"),
+    [
+        (None, "events_*.parquet", "event_name", {"faq_expand", "chat_opened", "product_compared"}),
+        ("ga4", "events_2*.parquet", "event_name", {"faq_expand", "chat_opened", "product_compared"}),
+        ("segment", "segment_*.jsonl", "event", {"FAQ Expanded", "Chat Opened", "Product Compared"}),
+        ("snowplow", "events_*.parquet", "event_name", {"faq_expand", "chat_opened", "product_comparison"}),
+        ("mixpanel", "export_*.jsonl", "event", {"FAQ Expand", "Chat Opened", "Compare Products"}),
+    ],
+)
+def test_every_format_carries_custom_events_in_its_own_naming(
+    tmp_path: Path, vendor: str | None, pattern: str, name_sql: str, expected: set[str]
+) -> None:
+    """Custom events (names in no catalogue seed) are part of the simulated stream, so every writer
+    emits them, clean (never among the injected dirty kinds), each vendor in its own naming style."""
+    small = GeneratorConfig(events=5_000, days=3, seed=3)
+    result = generate(small, tmp_path, "parquet", vendor=vendor)
+    reader = "read_parquet" if pattern.endswith("parquet") else "read_json_auto"
+    with duckdb.connect() as con:
+        names = dict(
+            con.execute(
+                f"select {name_sql}, count(*) from {reader}('{tmp_path}/{pattern}') group by 1"
+            ).fetchall()
+        )
+    assert expected <= set(names)
+    assert "unknown_event_name" not in result.manifest["expected_quarantine"]
+    assert all(count > 0 for count in result.manifest["custom_events"].values())
+    # Copies (duplicates) and corrupted rows come on top of the clean ones.
+    kept = result.manifest["custom_events"]
+    contract_name = {
+        "FAQ Expanded": "faq_expand",
+        "FAQ Expand": "faq_expand",
+        "Chat Opened": "chat_opened",
+        "Product Compared": "product_compared",
+        "Compare Products": "product_compared",
+        "product_comparison": "product_compared",
+    }
+    for name in expected:
+        assert names[name] >= kept[contract_name.get(name, name)]

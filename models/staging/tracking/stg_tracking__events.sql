@@ -56,28 +56,8 @@ source as (
     {%- endif %}
 ),
 
-tracked_event_names as (
-    select event_name from {{ ref('tracked_event_names') }}
-),
-
-micro_conversion_definitions as (
-    select event_name from {{ ref('micro_conversion_definitions') }}
-),
-
-macro_conversion_definitions as (
-    select event_name from {{ ref('macro_conversion_definitions') }}
-),
-
 bot_user_agent_patterns as (
     select pattern from {{ ref('bot_user_agent_patterns') }}
-),
-
-known_event_names as (
-    select event_name from tracked_event_names
-    union
-    select event_name from micro_conversion_definitions
-    union
-    select event_name from macro_conversion_definitions
 ),
 
 bot_regex as (
@@ -177,6 +157,8 @@ parsed as (
     from with_properties
 ),
 
+-- Only broken rows are rejected. A well-formed event whose name is in no catalogue seed (a custom
+-- event) is clean: it counts as activity, just not as a conversion; event_name_catalogue lists it.
 validated as (
     select
         parsed.*,
@@ -191,15 +173,12 @@ validated as (
             when parsed.event_at < cast('{{ var("min_valid_event_date") }}' as {{ dbt.type_timestamp() }})
                 then 'timestamp_too_old'
             when parsed.properties is not null and not parsed.has_valid_properties then 'malformed_properties'
-            when known_event_names.event_name is null then 'unknown_event_name'
             when parsed.property_value_text is not null and parsed.property_value is null
                 then 'non_numeric_revenue'
             when parsed.property_value < 0 then 'negative_revenue'
             when parsed.is_bot then 'bot_user_agent'
         end as rejection_reason
     from parsed
-    left join known_event_names
-        on parsed.event_name = known_event_names.event_name
 ),
 
 {% if is_incremental() -%}
