@@ -1,9 +1,13 @@
 {#- One row per funnel × user × attempt. An attempt starts at every step-1 conversion (every step
     conversion for unordered funnels); later steps must fall within conversion_window_days of the
-    attempt's start (inclusive).
+    attempt's start (inclusive). Steps follow the funnel's event order (int_funnel_step_events):
+    events with the same timestamp count in step order, so simultaneous events can complete
+    consecutive steps (0 seconds apart) whatever their event ids, as Amplitude and PostHog do.
     - ordered: each next step is the earliest completion after the previous step (other events may
       happen between); greedy earliest is optimal, so one pass per step suffices.
-    - strict: the next step must be the user's very next event.
+    - strict: as ordered, and the next step must be the user's very next event: at the previous
+      step's timestamp or at the user's next timestamp (other events at either timestamp are
+      simultaneous and ignored, as Amplitude's exact-order funnels ignore them).
     - unordered: the steps completed within the window from the anchor, in any order; step k is the
       k-th distinct step completed.
     Each step is one window function or one equi-join on the user's event position: the cost grows
@@ -41,25 +45,31 @@ funnels as (
     group by funnel
 ),
 
--- For every position (event) of a user in an ordered funnel: when each later step is next completed,
--- strictly after this position. Step 1 never follows another step, so it needs no window.
+-- For every position (event) of a user in an ordered or strict funnel: when each later step is next
+-- completed, strictly after this position (and, for strict funnels, where that event's timestamp
+-- starts in the user's whole event stream). Step 1 never follows another step, so it needs no window.
 ordered_positions as (
     select distinct
         funnel,
         user_key,
         {%- for step in range(2, max_steps + 1) %}
-        min(case when step_number = {{ step }} then user_event_number end) over (
-            partition by funnel, user_key order by user_event_number
+        min(case when step_number = {{ step }} then funnel_event_number end) over (
+            partition by funnel, user_key order by funnel_event_number
             range between 1 following and unbounded following
         ) as next_{{ step }}_seq,
         min(case when step_number = {{ step }} then occurred_at end) over (
-            partition by funnel, user_key order by user_event_number
+            partition by funnel, user_key order by funnel_event_number
             range between 1 following and unbounded following
         ) as next_{{ step }}_at,
+        min(case when step_number = {{ step }} then tie_first_event_number end) over (
+            partition by funnel, user_key order by funnel_event_number
+            range between 1 following and unbounded following
+        ) as next_{{ step }}_tie_first,
         {%- endfor %}
-        user_event_number
+        tie_last_event_number,
+        funnel_event_number
     from step_events
-    where order_type = 'ordered'
+    where order_type in ('ordered', 'strict')
 ),
 
 -- For every position of a user in an unordered funnel: when each step is next completed, at or after
@@ -70,11 +80,11 @@ unordered_positions as (
         user_key,
         {%- for step in range(1, max_steps + 1) %}
         min(case when step_number = {{ step }} then occurred_at end) over (
-            partition by funnel, user_key order by user_event_number
+            partition by funnel, user_key order by funnel_event_number
             range between current row and unbounded following
         ) as from_here_{{ step }}_at,
         {%- endfor %}
-        user_event_number
+        funnel_event_number
     from step_events
     where order_type = 'unordered'
 ),
@@ -88,7 +98,7 @@ attempt_starts as (
         conversion_window_days,
         event_id as anchor_event_id,
         session_key as entry_session_key,
-        user_event_number as step_1_seq,
+        funnel_event_number as step_1_seq,
         occurred_at as step_1_at
     from step_events
     where order_type in ('ordered', 'strict')
@@ -97,50 +107,49 @@ attempt_starts as (
 
 ordered_1 as (
     select * from attempt_starts
-    where order_type = 'ordered'
 ),
 
 {% for step in range(2, max_steps + 1) %}
+{%- set previous = 'ordered_' ~ (step - 1) %}
+-- Step {{ step }} is reached when its next completion is within the window and, for strict funnels, at
+-- the previous step's timestamp or at the user's very next timestamp.
+ordered_{{ step }}_candidates as (
+    select
+        {{ previous }}.*,
+        ordered_positions.next_{{ step }}_seq as candidate_seq,
+        ordered_positions.next_{{ step }}_at as candidate_at,
+        ordered_positions.next_{{ step }}_at
+        <= {{ dbt.dateadd('day', previous ~ '.conversion_window_days', previous ~ '.step_1_at') }}
+        and (
+            {{ previous }}.order_type = 'ordered'
+            or ordered_positions.next_{{ step }}_at = {{ previous }}.step_{{ step - 1 }}_at
+            or ordered_positions.next_{{ step }}_tie_first = ordered_positions.tie_last_event_number + 1
+        ) as is_reached
+    from {{ previous }}
+    left join ordered_positions
+        on {{ previous }}.funnel = ordered_positions.funnel
+        and {{ previous }}.user_key = ordered_positions.user_key
+        and {{ previous }}.step_{{ step - 1 }}_seq = ordered_positions.funnel_event_number
+),
+
 ordered_{{ step }} as (
     select
-        ordered_{{ step - 1 }}.*,
-        case
-            when ordered_positions.next_{{ step }}_at
-                <= {{ dbt.dateadd('day', 'ordered_' ~ (step - 1) ~ '.conversion_window_days', 'ordered_' ~ (step - 1) ~ '.step_1_at') }}
-                then ordered_positions.next_{{ step }}_seq
-        end as step_{{ step }}_seq,
-        case
-            when ordered_positions.next_{{ step }}_at
-                <= {{ dbt.dateadd('day', 'ordered_' ~ (step - 1) ~ '.conversion_window_days', 'ordered_' ~ (step - 1) ~ '.step_1_at') }}
-                then ordered_positions.next_{{ step }}_at
-        end as step_{{ step }}_at
-    from ordered_{{ step - 1 }}
-    left join ordered_positions
-        on ordered_{{ step - 1 }}.funnel = ordered_positions.funnel
-        and ordered_{{ step - 1 }}.user_key = ordered_positions.user_key
-        and ordered_{{ step - 1 }}.step_{{ step - 1 }}_seq = ordered_positions.user_event_number
-),
-{% endfor %}
-
-strict_1 as (
-    select * from attempt_starts
-    where order_type = 'strict'
-),
-
-{% for step in range(2, max_steps + 1) %}
-strict_{{ step }} as (
-    select
-        strict_{{ step - 1 }}.*,
-        step_events.user_event_number as step_{{ step }}_seq,
-        step_events.occurred_at as step_{{ step }}_at
-    from strict_{{ step - 1 }}
-    left join step_events
-        on strict_{{ step - 1 }}.funnel = step_events.funnel
-        and strict_{{ step - 1 }}.user_key = step_events.user_key
-        and step_events.step_number = {{ step }}
-        and step_events.user_event_number = strict_{{ step - 1 }}.step_{{ step - 1 }}_seq + 1
-        and step_events.occurred_at
-        <= {{ dbt.dateadd('day', 'strict_' ~ (step - 1) ~ '.conversion_window_days', 'strict_' ~ (step - 1) ~ '.step_1_at') }}
+        {%- for earlier in range(1, step) %}
+        {%- if earlier > 1 %}
+        step_{{ earlier }}_seq,
+        {%- endif %}
+        step_{{ earlier }}_at,
+        {%- endfor %}
+        funnel,
+        user_key,
+        order_type,
+        conversion_window_days,
+        anchor_event_id,
+        entry_session_key,
+        step_1_seq,
+        case when is_reached then candidate_seq end as step_{{ step }}_seq,
+        case when is_reached then candidate_at end as step_{{ step }}_at
+    from ordered_{{ step }}_candidates
 ),
 {% endfor %}
 
@@ -151,10 +160,10 @@ unordered_anchors as (
         step_events.conversion_window_days,
         step_events.event_id as anchor_event_id,
         step_events.session_key as entry_session_key,
-        step_events.user_event_number as anchor_seq,
+        step_events.funnel_event_number as anchor_seq,
         step_events.occurred_at as anchor_at,
         row_number() over (
-            partition by step_events.funnel, step_events.user_key, step_events.user_event_number
+            partition by step_events.funnel, step_events.user_key, step_events.funnel_event_number
             order by step_events.step_number
         ) as anchor_rank
     from step_events
@@ -173,7 +182,7 @@ unordered_reached as (
     inner join unordered_positions
         on unordered_anchors.funnel = unordered_positions.funnel
         and unordered_anchors.user_key = unordered_positions.user_key
-        and unordered_anchors.anchor_seq = unordered_positions.user_event_number
+        and unordered_anchors.anchor_seq = unordered_positions.funnel_event_number
     where unordered_anchors.anchor_rank = 1
         and unordered_positions.from_here_{{ step }}_at
         <= {{ dbt.dateadd('day', 'unordered_anchors.conversion_window_days', 'unordered_anchors.anchor_at') }}
@@ -220,7 +229,7 @@ unordered_attempts as (
 ),
 
 attempts as (
-    {%- for prefix in ['ordered_' ~ max_steps, 'strict_' ~ max_steps, 'unordered_attempts'] %}
+    {%- for prefix in ['ordered_' ~ max_steps, 'unordered_attempts'] %}
     select
         funnel,
         user_key,
