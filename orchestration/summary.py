@@ -9,6 +9,10 @@ import duckdb
 from .sql import quote_identifier
 
 SCHEMAS = ("raw", "staging", "intermediate", "core", "marts")
+# How many unmapped event names the summary lists (most events first).
+TOP_UNMAPPED_NAMES = 10
+MAPPINGS_SEED = "seeds/event_name_mappings.csv"
+MICRO_CONVERSIONS_SEED = "seeds/micro_conversion_definitions.csv"
 
 
 def warehouse_summary(duckdb_path: Path) -> str:
@@ -42,6 +46,8 @@ def warehouse_summary(duckdb_path: Path) -> str:
             ).fetchall()
             lines.append("Rejected files (moved to _rejected/ in the landing directory):")
             lines += [f"  {Path(path).name}: {error}" for path, error in rejected] or ["  (none)"]
+        if ("marts", "event_name_catalogue") in tables:
+            lines += unmapped_event_names(con)
         if ("marts", "event_quality_daily") in tables:
             raw, clean, quarantined, duplicates, balanced = con.execute(
                 """
@@ -55,3 +61,30 @@ def warehouse_summary(duckdb_path: Path) -> str:
                 f"+ duplicates {duplicates or 0:,} -> {'balanced' if balanced else 'NOT BALANCED'}"
             )
     return "\n".join(lines)
+
+
+def unmapped_event_names(con: duckdb.DuckDBPyConnection, limit: int = TOP_UNMAPPED_NAMES) -> list[str]:
+    """The custom event names (in no catalogue seed) with the most events, each with the seed to edit:
+    the suggested event_name_mappings row when the name looks like a known one."""
+    names = con.execute("select count(*) from marts.event_name_catalogue where not is_known").fetchone()[0]
+    rows = con.execute(
+        """
+        select event_source, source_event_name, events, suggested_seed_row
+        from marts.event_name_catalogue
+        where not is_known
+        order by events desc, event_source, source_event_name
+        limit ?
+        """,
+        [limit],
+    ).fetchall()
+    lines = [
+        f"Unmapped event names (kept as clean custom events, not conversions; top {len(rows)} of "
+        f"{names:,} by events, all in marts.event_name_catalogue):"
+    ]
+    for source, name, events, seed_row in rows:
+        lines.append(f"  {source + ': ' + name:<45} {events:>12,}")
+        if seed_row:
+            lines.append(f"    looks like a known name: add the row `{seed_row}` to {MAPPINGS_SEED}")
+        else:
+            lines.append(f"    to use it, map it in {MAPPINGS_SEED} or define it in {MICRO_CONVERSIONS_SEED}")
+    return lines if rows else [*lines, "  (none)"]
