@@ -17,7 +17,7 @@
 | MICROCONV_ALERT_WEBHOOK_URL | unset (no webhook)                        |
 | MICROCONV_PII_SALT          | a fixed demo salt (set your own)          |
 | MICROCONV_FIRST_PARTITION   | 2026-01-01 (first daily partition, UTC)   |
-| MICROCONV_FRESHNESS_HOURS   | 26 (newest raw event older: check warns)  |
+| MICROCONV_FRESHNESS_HOURS   | 26 (newest load older: check warns)       |
 """
 
 from __future__ import annotations
