@@ -1,12 +1,18 @@
 {#- One row per funnel × step × breakdown. Each user counts once per funnel, by their counted attempt
-    (see funnel_user_progress); breakdowns describe the session in which the user entered step 1, or
-    the user's experiment variants. -#}
+    (see funnel_user_progress); breakdowns describe the session in which the user entered step 1. The
+    experiment_variant breakdown counts, per experiment, the user's best attempt that started after
+    their first exposure (as experiment_results counts conversions after exposure). Steps of an
+    unordered funnel are "any k of n steps": step k counts users who did any k of the steps. -#}
 {%- set max_steps = var('funnel_max_steps') | int(8) %}
 
 with
 
-attempts as (
+all_attempts as (
     select * from {{ ref('funnel_user_progress') }}
+),
+
+attempts as (
+    select * from all_attempts
     where is_counted
 ),
 
@@ -23,7 +29,8 @@ assignments as (
     select
         user_key,
         experiment_id,
-        variant
+        variant,
+        first_exposed_at
     from {{ ref('int_experiment_assignments') }}
 ),
 
@@ -31,8 +38,53 @@ funnel_definitions as (
     select
         funnel,
         step_number,
-        step_name
+        step_name,
+        order_type
     from {{ ref('funnel_definitions') }}
+),
+
+funnel_sizes as (
+    select
+        funnel,
+        max(step_number) as step_count
+    from funnel_definitions
+    group by funnel
+),
+
+-- An unordered funnel's step k is reached by doing any k of its steps: the label says so.
+step_labels as (
+    select
+        funnel_definitions.funnel,
+        funnel_definitions.step_number,
+        case
+            when funnel_definitions.order_type = 'unordered'
+                then 'any ' || cast(funnel_definitions.step_number as {{ dbt.type_string() }})
+                    || ' of ' || cast(funnel_sizes.step_count as {{ dbt.type_string() }}) || ' steps'
+            else funnel_definitions.step_name
+        end as step_name
+    from funnel_definitions
+    inner join funnel_sizes
+        on funnel_definitions.funnel = funnel_sizes.funnel
+),
+
+-- Per experiment, the attempt the user would be counted by (not excluded, furthest, earliest) among
+-- those that started after the user's first exposure.
+exposed_attempts as (
+    select
+        all_attempts.*,
+        assignments.experiment_id || ':' || assignments.variant as experiment_variant,
+        row_number() over (
+            partition by all_attempts.funnel, all_attempts.user_key, assignments.experiment_id
+            order by
+                all_attempts.furthest_step_number desc,
+                all_attempts.entered_at asc,
+                all_attempts.anchor_event_id asc
+        ) as exposed_attempt_rank
+    from all_attempts
+    inner join assignments
+        on all_attempts.user_key = assignments.user_key
+        and all_attempts.entered_at > assignments.first_exposed_at
+    where not all_attempts.is_excluded
 ),
 
 entry_sessions as (
@@ -48,36 +100,55 @@ entry_sessions as (
 
 breakdowns as (
     select
-        entry_sessions.*,
+        funnel,
+        furthest_step_number,
+        {%- for step in range(1, max_steps + 1) %}
+        step_{{ step }}_at,
+        {%- endfor %}
         'all' as breakdown_dimension,
         'all' as breakdown_value
     from entry_sessions
     union all
     select
-        entry_sessions.*,
+        funnel,
+        furthest_step_number,
+        {%- for step in range(1, max_steps + 1) %}
+        step_{{ step }}_at,
+        {%- endfor %}
         'channel' as breakdown_dimension,
-        coalesce(entry_sessions.channel, '(unknown)') as breakdown_value
+        coalesce(channel, '(unknown)') as breakdown_value
     from entry_sessions
     union all
     select
-        entry_sessions.*,
+        funnel,
+        furthest_step_number,
+        {%- for step in range(1, max_steps + 1) %}
+        step_{{ step }}_at,
+        {%- endfor %}
         'device_category' as breakdown_dimension,
-        coalesce(entry_sessions.device_category, '(unknown)') as breakdown_value
+        coalesce(device_category, '(unknown)') as breakdown_value
     from entry_sessions
     union all
     select
-        entry_sessions.*,
+        funnel,
+        furthest_step_number,
+        {%- for step in range(1, max_steps + 1) %}
+        step_{{ step }}_at,
+        {%- endfor %}
         'country' as breakdown_dimension,
-        coalesce(entry_sessions.country, '(unknown)') as breakdown_value
+        coalesce(country, '(unknown)') as breakdown_value
     from entry_sessions
     union all
     select
-        entry_sessions.*,
+        funnel,
+        furthest_step_number,
+        {%- for step in range(1, max_steps + 1) %}
+        step_{{ step }}_at,
+        {%- endfor %}
         'experiment_variant' as breakdown_dimension,
-        assignments.experiment_id || ':' || assignments.variant as breakdown_value
-    from entry_sessions
-    inner join assignments
-        on entry_sessions.user_key = assignments.user_key
+        experiment_variant as breakdown_value
+    from exposed_attempts
+    where exposed_attempt_rank = 1
 ),
 
 user_steps as (
@@ -85,18 +156,18 @@ user_steps as (
         breakdowns.funnel,
         breakdowns.breakdown_dimension,
         breakdowns.breakdown_value,
-        funnel_definitions.step_number,
-        funnel_definitions.step_name,
-        breakdowns.furthest_step_number >= funnel_definitions.step_number as has_reached,
+        step_labels.step_number,
+        step_labels.step_name,
+        breakdowns.furthest_step_number >= step_labels.step_number as has_reached,
         case
             {%- for step in range(2, max_steps + 1) %}
-            when funnel_definitions.step_number = {{ step }} and breakdowns.furthest_step_number >= {{ step }}
+            when step_labels.step_number = {{ step }} and breakdowns.furthest_step_number >= {{ step }}
                 then {{ seconds_between('breakdowns.step_' ~ (step - 1) ~ '_at', 'breakdowns.step_' ~ step ~ '_at') }}
             {%- endfor %}
         end as seconds_from_previous
     from breakdowns
-    inner join funnel_definitions
-        on breakdowns.funnel = funnel_definitions.funnel
+    inner join step_labels
+        on breakdowns.funnel = step_labels.funnel
 ),
 
 aggregated as (

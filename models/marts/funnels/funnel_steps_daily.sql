@@ -1,4 +1,5 @@
-{#- One row per funnel × step × cohort date (the UTC date the user's counted attempt entered step 1). -#}
+{#- One row per funnel × step × cohort date (the UTC date the user's counted attempt entered step 1).
+    Steps of an unordered funnel are "any k of n steps", as in funnel_steps. -#}
 with
 
 attempts as (
@@ -10,20 +11,44 @@ funnel_definitions as (
     select
         funnel,
         step_number,
-        step_name
+        step_name,
+        order_type
     from {{ ref('funnel_definitions') }}
+),
+
+funnel_sizes as (
+    select
+        funnel,
+        max(step_number) as step_count
+    from funnel_definitions
+    group by funnel
+),
+
+step_labels as (
+    select
+        funnel_definitions.funnel,
+        funnel_definitions.step_number,
+        case
+            when funnel_definitions.order_type = 'unordered'
+                then 'any ' || cast(funnel_definitions.step_number as {{ dbt.type_string() }})
+                    || ' of ' || cast(funnel_sizes.step_count as {{ dbt.type_string() }}) || ' steps'
+            else funnel_definitions.step_name
+        end as step_name
+    from funnel_definitions
+    inner join funnel_sizes
+        on funnel_definitions.funnel = funnel_sizes.funnel
 ),
 
 user_steps as (
     select
         attempts.funnel,
         cast(attempts.entered_at as date) as cohort_date,
-        funnel_definitions.step_number,
-        funnel_definitions.step_name,
-        case when attempts.furthest_step_number >= funnel_definitions.step_number then 1 else 0 end as has_reached
+        step_labels.step_number,
+        step_labels.step_name,
+        case when attempts.furthest_step_number >= step_labels.step_number then 1 else 0 end as has_reached
     from attempts
-    inner join funnel_definitions
-        on attempts.funnel = funnel_definitions.funnel
+    inner join step_labels
+        on attempts.funnel = step_labels.funnel
 ),
 
 aggregated as (
