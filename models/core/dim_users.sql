@@ -1,3 +1,5 @@
+{#- One row per stitched user (int_users_stitched: a user_id, or a never-identified device) with their
+    first session and totals. total_revenue is in var reporting_currency (converted revenue only). -#}
 with
 
 users_stitched as (
@@ -19,8 +21,8 @@ macro_conversions as (
 identities as (
     select
         user_key,
-        min(user_id) as user_id,
-        count(anonymous_id) as anonymous_id_count
+        min(stitched_user_id) as user_id,
+        count(distinct anonymous_id) as anonymous_id_count
     from users_stitched
     group by user_key
 ),
@@ -60,7 +62,8 @@ macro_totals as (
         user_key,
         count(*) as macro_conversion_count,
         min(converted_at) as first_converted_at,
-        sum(revenue) as total_revenue
+        sum(revenue) as total_revenue,
+        sum(case when not is_currency_known then 1 else 0 end) as unconverted_conversion_count
     from macro_conversions
     group by user_key
 ),
@@ -83,6 +86,7 @@ final as (
         coalesce(macro_totals.macro_conversion_count, 0) as macro_conversion_count,
         macro_totals.first_converted_at,
         coalesce(macro_totals.total_revenue, 0) as total_revenue,
+        coalesce(macro_totals.unconverted_conversion_count, 0) as unconverted_conversion_count,
         macro_totals.user_key is not null as is_converted
     from first_sessions
     inner join session_totals

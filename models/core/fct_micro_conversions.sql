@@ -1,6 +1,9 @@
 {#- One row per micro-conversion occurrence. An event becomes a micro-conversion when its name matches
     a row of the micro_conversion_definitions seed and the row's optional property threshold and page
-    path pattern hold; rows with count_scope = session keep only the first match per session. -#}
+    path pattern hold; rows with count_scope = session keep only the first match per session.
+    Incremental by device: the whole event streams of the users with an event on a reprocessed device
+    are read (a session can hold a user_id-only event of another device), and only the reprocessed
+    devices' rows are written. -#}
 {{ config(
     materialized=keyed_incremental_materialization(),
     incremental_strategy=keyed_incremental_strategy(),
@@ -15,8 +18,11 @@ events as (
     select * from {{ ref('int_events_sessionized') }}
     {%- if is_incremental() %}
     where
-        device_id in (
-            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        user_key in (
+            select user_events.user_key
+            from {{ ref('int_events_sessionized') }} as user_events
+            inner join {{ ref('int_devices_reprocessed') }} as reprocessed
+                on user_events.device_id = reprocessed.device_id
         )
     {%- endif %}
 ),
@@ -30,12 +36,6 @@ sessions as (
         session_key,
         channel
     from {{ ref('fct_sessions') }}
-    {%- if is_incremental() %}
-    where
-        device_id in (
-            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
-        )
-    {%- endif %}
 ),
 
 matched as (
@@ -113,7 +113,13 @@ final as (
     from scoped
     inner join sessions
         on scoped.session_key = sessions.session_key
-    where scoped.scope_rank = 1
+    where
+        scoped.scope_rank = 1
+        {%- if is_incremental() %}
+        and scoped.device_id in (
+            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        )
+        {%- endif %}
 )
 
 select * from final

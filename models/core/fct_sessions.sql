@@ -1,6 +1,12 @@
+{#- One row per session (see int_events_sessionized for how sessions are cut and how user_id-only
+    events join them). device_id is the device whose stream the session is: its browser device, or
+    'user:' + user_id for a session of user_id-only events. Incremental by that device: the sessions of
+    every user with an event on a reprocessed device are rebuilt from their whole event streams (so
+    user_session_number equals a full refresh), and the reprocessed devices' rows are replaced, including
+    devices that no longer own any session. -#}
 {{ config(
     materialized=keyed_incremental_materialization(),
-    incremental_strategy=keyed_incremental_strategy(),
+    incremental_strategy=replace_reprocessed_devices_strategy(),
     unique_key='device_id',
     on_schema_change='fail'
 ) }}
@@ -12,8 +18,11 @@ events as (
     select * from {{ ref('int_events_sessionized') }}
     {%- if is_incremental() %}
     where
-        device_id in (
-            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        user_key in (
+            select user_events.user_key
+            from {{ ref('int_events_sessionized') }} as user_events
+            inner join {{ ref('int_devices_reprocessed') }} as reprocessed
+                on user_events.device_id = reprocessed.device_id
         )
     {%- endif %}
 ),
@@ -46,7 +55,10 @@ session_totals as (
     select
         events.session_key,
         min(events.user_key) as user_key,
-        min(events.device_id) as device_id,
+        coalesce(
+            min(case when events.anonymous_id is not null then events.device_id end),
+            min(events.device_id)
+        ) as device_id,
         min(events.event_at) as started_at,
         max(events.event_at) as ended_at,
         count(*) as event_count,
@@ -65,7 +77,7 @@ joined as (
         session_totals.device_id,
         session_totals.started_at,
         session_totals.ended_at,
-        {{ dbt.datediff('session_totals.started_at', 'session_totals.ended_at', 'second') }} as duration_seconds,
+        {{ seconds_between('session_totals.started_at', 'session_totals.ended_at') }} as duration_seconds,
         coalesce(traffic_sources.channel, 'Other') as channel,
         landing_events.utm_source,
         landing_events.utm_medium,
@@ -88,7 +100,7 @@ joined as (
         and coalesce(landing_events.referrer_host, '') = traffic_sources.referrer_value
 ),
 
-final as (
+user_numbered as (
     select
         joined.*,
         cast(joined.started_at as date) as session_date,
@@ -102,6 +114,16 @@ final as (
             order by joined.started_at, joined.session_key
         ) as user_session_number
     from joined
+),
+
+final as (
+    select * from user_numbered
+    {%- if is_incremental() %}
+    where
+        device_id in (
+            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
+        )
+    {%- endif %}
 )
 
 select * from final

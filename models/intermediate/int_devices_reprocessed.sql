@@ -1,20 +1,25 @@
 {#- One row per device whose events this run (re)computes in the incremental core models.
 
     A device is reprocessed when it has a clean event from a file no run has processed yet (so a late
-    event is never lost, however late), a clean event dated in the reprocessing window (the partition
-    plus late_arrival_lookback_days before it: what a rerun or backfill of days recomputes), or when
-    its stitched user changed since the last run; then every device of the users involved (old and
-    new user) is reprocessed too, because per-user numbering spans devices. On a full refresh, or
-    before the core tables exist, every device is. -#}
+    event is never lost, however late) or a clean event dated in the reprocessing window (the partition
+    plus late_arrival_lookback_days before it: what a rerun or backfill of days recomputes). Stitching
+    is per event but only depends on the events of the same device, so only those devices' events can
+    change user: the users they belong to now and belonged to in the previous run are the users
+    involved, and every device holding an event of one of them is reprocessed too, because sessions
+    (user_id-only events join the user's session in progress) and per-user numbering span devices. On a
+    full refresh, or before the core tables exist, every device is. -#}
 {%- set previous_sessions = existing_model_relation('fct_sessions') -%}
+{%- set previous_events = existing_model_relation('int_events_sessionized') -%}
 {%- set processed_files = existing_model_relation('int_files_processed') -%}
-{%- set incremental = previous_sessions is not none and processed_files is not none and not flags.FULL_REFRESH %}
+{%- set incremental = previous_sessions is not none and previous_events is not none
+    and processed_files is not none and not flags.FULL_REFRESH %}
 -- depends_on: {{ ref('stg_tracking__events') }}
 
 with
 
-devices as (
+stitched_events as (
     select
+        raw_row_key,
         device_id,
         user_key
     from {{ ref('int_users_stitched') }}
@@ -23,7 +28,7 @@ devices as (
 {% if incremental -%}
 events as (
     select
-        coalesce(anonymous_id, 'user:' || user_id) as device_id,
+        raw_row_key,
         event_date,
         file_id
     from {{ ref('stg_tracking__events') }}
@@ -34,64 +39,42 @@ processed_files as (
     select file_id from {{ processed_files }}
 ),
 
-window_devices as (
-    select distinct events.device_id
+changed_devices as (
+    select distinct stitched_events.device_id
     from events
+    inner join stitched_events
+        on events.raw_row_key = stitched_events.raw_row_key
     left join processed_files
         on events.file_id = processed_files.file_id
     where processed_files.file_id is null
         or {{ in_reprocessing_window('events.event_date') }}
 ),
 
-previous_devices as (
-    select distinct
-        device_id,
-        user_key
-    from {{ previous_sessions }}
-),
-
-restitched_devices as (
-    select
-        previous_devices.device_id,
-        previous_devices.user_key as previous_user_key
-    from previous_devices
-    left join devices
-        on previous_devices.device_id = devices.device_id
-    where devices.user_key is null
-        or devices.user_key != previous_devices.user_key
-),
-
-changed_devices as (
-    select device_id from window_devices
-    union
-    select device_id from restitched_devices
-),
-
 affected_users as (
-    select devices.user_key
-    from devices
+    select stitched_events.user_key
+    from stitched_events
     inner join changed_devices
-        on devices.device_id = changed_devices.device_id
+        on stitched_events.device_id = changed_devices.device_id
     union
-    select previous_user_key as user_key
-    from restitched_devices
+    select previous_events.user_key
+    from {{ previous_events }} as previous_events
+    inner join changed_devices
+        on previous_events.device_id = changed_devices.device_id
 ),
 
 affected_devices as (
-    select devices.device_id
-    from devices
-    inner join affected_users
-        on devices.user_key = affected_users.user_key
+    select changed_devices.device_id
+    from changed_devices
     union
-    select previous_devices.device_id
-    from previous_devices
+    select stitched_events.device_id
+    from stitched_events
     inner join affected_users
-        on previous_devices.user_key = affected_users.user_key
+        on stitched_events.user_key = affected_users.user_key
 ),
 {%- else -%}
 affected_devices as (
     select device_id
-    from devices
+    from stitched_events
 ),
 {%- endif %}
 

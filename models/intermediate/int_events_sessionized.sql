@@ -1,7 +1,15 @@
-{#- One row per clean event with its stitched user and its session. Sessions are per device
-    (anonymous_id, or the user_id for events without one): the tracker's session_id when it sent one,
-    otherwise a new session starts when more than session_inactivity_minutes passed since the
-    device's previous event (a gap of exactly the threshold stays in the session). -#}
+{#- One row per clean event with its stitched user (int_users_stitched) and its session.
+    Sessions are cut per device and stitched user (a shared device starts a new session when another
+    user logs in): the tracker's session_id when it sent one, otherwise a new session starts when more
+    than session_inactivity_minutes passed since the previous event of that device and user (a gap of
+    exactly the threshold stays in the session). An event with a user_id and no anonymous_id
+    (server-side purchase, CRM import) joins the user's session in progress: the latest one that started
+    at or before it and whose last browser event is at most session_inactivity_minutes before it; only
+    when there is none does it open a session of its own.
+
+    Incremental by device (int_devices_reprocessed); the windows run over the complete event streams of
+    every user with an event on a reprocessed device, so that sessions and numbering equal a full
+    refresh, and only the reprocessed devices' rows are written. -#}
 {{ config(
     materialized=keyed_incremental_materialization(),
     incremental_strategy=keyed_incremental_strategy(),
@@ -12,22 +20,33 @@
 
 with
 
-events as (
-    select * from {{ ref('stg_tracking__events') }}
-    where
-        row_status = 'clean'
-        {%- if is_incremental() %}
-        and coalesce(anonymous_id, 'user:' || user_id) in (
-            select reprocessed.device_id from {{ ref('int_devices_reprocessed') }} as reprocessed
-        )
-        {%- endif %}
+{% if is_incremental() -%}
+reprocessed_devices as (
+    select device_id from {{ ref('int_devices_reprocessed') }}
 ),
 
+reprocessed_users as (
+    select distinct stitched.user_key
+    from {{ ref('int_users_stitched') }} as stitched
+    inner join reprocessed_devices
+        on stitched.device_id = reprocessed_devices.device_id
+),
+
+{% endif -%}
 users_stitched as (
     select
+        raw_row_key,
         device_id,
         user_key
     from {{ ref('int_users_stitched') }}
+    {%- if is_incremental() %}
+    where user_key in (select reprocessed_users.user_key from reprocessed_users)
+    {%- endif %}
+),
+
+events as (
+    select * from {{ ref('stg_tracking__events') }}
+    where row_status = 'clean'
 ),
 
 keyed as (
@@ -37,7 +56,7 @@ keyed as (
         users_stitched.user_key
     from events
     inner join users_stitched
-        on coalesce(events.anonymous_id, 'user:' || events.user_id) = users_stitched.device_id
+        on events.raw_row_key = users_stitched.raw_row_key
 ),
 
 -- The window functions run on a narrow projection (keys and times only) and are joined back: sorting
@@ -49,9 +68,10 @@ positions as (
         event_at,
         device_id,
         user_key,
+        anonymous_id is null as is_user_only,
         tracker_session_id,
         lag(event_at) over (
-            partition by device_id
+            partition by device_id, user_key
             order by event_at, event_id
         ) as previous_event_at
     from keyed
@@ -74,21 +94,60 @@ gap_numbered as (
     select
         gap_flagged.*,
         sum(gap_flagged.starts_gap_session) over (
-            partition by gap_flagged.device_id
+            partition by gap_flagged.device_id, gap_flagged.user_key
             order by gap_flagged.event_at, gap_flagged.event_id
             rows between unbounded preceding and current row
         ) as gap_session_number
     from gap_flagged
 ),
 
-session_identified as (
+stream_sessions as (
     select
         gap_numbered.*,
-        gap_numbered.device_id || '#' || coalesce(
+        gap_numbered.device_id || '#' || gap_numbered.user_key || '#' || coalesce(
             't:' || gap_numbered.tracker_session_id,
             'g:' || cast(gap_numbered.gap_session_number as {{ dbt.type_string() }})
-        ) as session_id
+        ) as stream_session_id
     from gap_numbered
+),
+
+browser_sessions as (
+    select
+        stream_session_id as session_id,
+        user_key,
+        min(event_at) as started_at,
+        max(event_at) as last_event_at
+    from stream_sessions
+    where not is_user_only
+    group by stream_session_id, user_key
+),
+
+-- A user_id-only event joins the user's latest browser session in progress at its time.
+sessions_in_progress as (
+    select
+        stream_sessions.raw_row_key,
+        browser_sessions.session_id,
+        row_number() over (
+            partition by stream_sessions.raw_row_key
+            order by browser_sessions.started_at desc, browser_sessions.session_id desc
+        ) as recency_rank
+    from stream_sessions
+    inner join browser_sessions
+        on stream_sessions.user_key = browser_sessions.user_key
+        and stream_sessions.event_at >= browser_sessions.started_at
+        and stream_sessions.event_at
+        <= {{ dbt.dateadd('minute', var('session_inactivity_minutes'), 'browser_sessions.last_event_at') }}
+    where stream_sessions.is_user_only
+),
+
+session_identified as (
+    select
+        stream_sessions.*,
+        coalesce(sessions_in_progress.session_id, stream_sessions.stream_session_id) as session_id
+    from stream_sessions
+    left join sessions_in_progress
+        on stream_sessions.raw_row_key = sessions_in_progress.raw_row_key
+        and sessions_in_progress.recency_rank = 1
 ),
 
 numbered as (
@@ -100,7 +159,7 @@ numbered as (
         session_id,
         row_number() over (
             partition by session_id
-            order by event_at, event_id
+            order by event_at, case when is_user_only then 1 else 0 end, event_id
         ) as event_number_in_session,
         row_number() over (
             partition by user_key
@@ -153,6 +212,9 @@ final as (
     from keyed
     inner join numbered
         on keyed.raw_row_key = numbered.raw_row_key
+    {%- if is_incremental() %}
+    where keyed.device_id in (select reprocessed_devices.device_id from reprocessed_devices)
+    {%- endif %}
 )
 
 select * from final
