@@ -1,8 +1,9 @@
 {#- One row per cohort week × micro-conversion × weeks since cohort start. A user joins the cohort of
     the week of their first occurrence of the micro-conversion; converted_users counts cohort members
     whose first macro-conversion at or after that occurrence came within weeks_since_cohort weeks
-    (cumulative), measured from the start of the cohort week. Weeks after the last day of data are
-    not reported. -#}
+    (cumulative), measured from the start of the cohort week. A week is reported only once it is fully
+    observed: the latest day with sessions is taken as still in progress, so week w of a cohort
+    appears when cohort_week + (w + 1) * 7 days <= that day (all seven days of week w are complete). -#}
 with
 
 micro_conversions as (
@@ -21,8 +22,9 @@ week_numbers as (
     {{ dbt.generate_series(var('cohort_max_weeks') | int(52) + 1) }}
 ),
 
+-- The latest day with sessions: it may be partial, the day before it is the latest complete day.
 data_end as (
-    select max(session_date) as last_date from sessions
+    select max(session_date) as latest_date from sessions
 ),
 
 first_occurrences as (
@@ -75,7 +77,7 @@ grid as (
     from cohorts
     cross join week_numbers
     cross join data_end
-    where {{ dbt.dateadd('day', '7 * (week_numbers.generated_number - 1)', 'cohorts.cohort_week') }} <= data_end.last_date
+    where {{ dbt.dateadd('day', '7 * week_numbers.generated_number', 'cohorts.cohort_week') }} <= data_end.latest_date
 ),
 
 final as (
