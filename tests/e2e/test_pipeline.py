@@ -519,7 +519,9 @@ def test_metricflow_configs_are_valid_and_queries_agree_with_the_marts(pipeline,
     _, _, warehouse_path, _, _ = pipeline
     assert main(["metrics", "validate-configs"]) == 0
     daily = _mf_query(
-        tmp_path, "revenue,macro_conversions,macro_conversion_rate,cart_abandonment_rate", "metric_time__day"
+        tmp_path,
+        "revenue,macro_conversions,macro_conversion_rate,cart_abandonment_rate,sessions_on_day",
+        "metric_time__day",
     )
     micro = _mf_query(
         tmp_path,
@@ -548,6 +550,8 @@ def test_metricflow_configs_are_valid_and_queries_agree_with_the_marts(pipeline,
             "cart_abandonment_rate": (
                 "select date_day, abandonment_rate from marts.cart_abandonment_daily where carts > 0"
             ),
+            # Each session once: a measure on a per-micro-conversion mart would multiply it by the catalogue.
+            "sessions_on_day": "select session_date, count(*) from core.fct_sessions group by 1",
         }
         for metric, sql in expected.items():
             got = _by_key(daily, day, metric)
