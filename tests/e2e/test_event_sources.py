@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from orchestration.generator import GeneratorConfig, generate
+from orchestration.generator.catalog import custom_event_names
 from orchestration.ingest import load_event_sources
 from tests.warehouse_compare import table_differences
 
@@ -34,8 +35,11 @@ DEMO = GeneratorConfig(events=20_000, days=14, seed=5, dirty_share=0.03)
 SOURCE_COLUMNS = frozenset(
     {"event_source", "source_event_name", "raw_row_key", "source_file", "file_id", "source_row", "loaded_at"}
 )
-# Quality tables count what each export could carry; they are checked against the manifest instead.
-QUALITY_TABLES = frozenset({"core.quarantined_events", "marts.event_quality_daily"})
+# Quality tables count what each export could carry, and the name catalogue lists each source's own
+# names; they are checked against the manifest instead.
+QUALITY_TABLES = frozenset(
+    {"core.quarantined_events", "marts.event_quality_daily", "marts.event_name_catalogue"}
+)
 
 CANONICAL_ROWS_SQL = """
 select
@@ -168,3 +172,27 @@ def test_a_vendor_demo_quarantines_what_its_format_carries(demo_builds, vendor: 
     assert sources == [(vendor,)]
     assert reasons == {reason: rows for reason, rows in manifest["expected_quarantine"].items() if rows}
     assert manifest["left_out_rows"]  # every vendor leaves out something: the comparison is not vacuous
+
+
+@pytest.mark.parametrize("source", ("microconv", *VENDORS))
+def test_custom_events_are_clean_and_listed_in_the_catalogue(demo_builds, source: str) -> None:
+    """The demo's custom events (names in no catalogue seed, in each vendor's own naming) are kept as
+    clean events, as many as the manifest expects, and are the catalogue's only unknown names."""
+    database, manifest = demo_builds[source]
+    vendor_names = dict(custom_event_names(source))
+    expected = {
+        vendor_names.get(name, name): (events, None) for name, events in manifest["custom_events"].items()
+    }
+    with duckdb.connect(str(database), read_only=True) as con:
+        unknown = {
+            name: (events, suggestion)
+            for name, events, suggestion in con.execute(
+                """
+                select source_event_name, events, suggested_event_name
+                from marts.event_name_catalogue
+                where not is_known
+                """
+            ).fetchall()
+        }
+    assert all(events > 0 for events, _ in expected.values())
+    assert unknown == expected
