@@ -58,21 +58,36 @@ JOURNEYS: list[tuple[str, str, timedelta]] = [
     ("J", "add_to_wishlist", timedelta(days=38, hours=10)),
     ("K", "add_to_wishlist", timedelta(hours=10)),
     ("K", "sign_up", timedelta(hours=10, minutes=2)),
+    # ecommerce: L views and carts in the same second; the cart's id (j33) sorts before the view's
+    # (j34), yet simultaneous events count in step order, so L reaches step 2 at 0 seconds.
+    ("L", "add_to_cart", timedelta(hours=10)),
+    ("L", "view_item", timedelta(hours=10)),
+    # cart abandonment: M carts on three days and orders once, after the third cart.
+    ("M", "add_to_cart", timedelta(days=1, hours=10)),
+    ("M", "add_to_cart", timedelta(days=2, hours=10)),
+    ("M", "add_to_cart", timedelta(days=3, hours=10)),
+    ("M", "purchase", timedelta(days=3, hours=11)),
+    # checkout_strict: N's payment shares its second with a page view whose id (j40) sorts first: both
+    # are the next timestamp after the checkout, so the payment is still the very next step.
+    ("N", "begin_checkout", timedelta(hours=10)),
+    ("N", "page_view", timedelta(hours=10, minutes=1)),
+    ("N", "add_payment_info", timedelta(hours=10, minutes=1)),
+    ("N", "purchase", timedelta(hours=10, minutes=2)),
 ]
 
 # funnel -> [(users, drop_off_users, median seconds from previous, p90 seconds from previous), …]
 EXPECTED: dict[str, list[tuple[int, int, float | None, float | None]]] = {
     "ecommerce": [
-        (5, 0, None, None),
-        (3, 2, 120.0, 168.0),  # A 60 s, B 120 s, E 180 s
-        (3, 0, 60.0, 396.0),  # A 60 s, B 480 s, E 60 s
+        (6, 0, None, None),  # A, B, C, D, E, L
+        (4, 2, 90.0, 162.0),  # L 0 s, A 60 s, B 120 s, E 180 s
+        (3, 1, 60.0, 396.0),  # A 60 s, B 480 s, E 60 s
         (2, 1, 90.0, 114.0),  # A 60 s, E 120 s
         (1, 1, 60.0, 60.0),  # A 60 s
     ],
     "checkout_strict": [
-        (5, 0, None, None),  # A, B, E (from the ecommerce journeys), F, G
-        (3, 2, 60.0, 108.0),  # A 60 s, E 120 s, G 60 s
-        (2, 1, 60.0, 60.0),  # A, G
+        (6, 0, None, None),  # A, B, E (from the ecommerce journeys), F, G, N
+        (4, 2, 60.0, 102.0),  # A 60 s, E 120 s, G 60 s, N 60 s
+        (3, 1, 60.0, 60.0),  # A, G, N
     ],
     "signup_any_order": [
         (4, 0, None, None),  # H, I, J, K
@@ -135,9 +150,28 @@ def test_hand_computed_funnel_steps(journeys_warehouse, funnel: str) -> None:
             assert (median, p90) == pytest.approx(expected[2:], abs=1e-6), (funnel, step)
 
 
+def test_unordered_steps_are_labelled_by_count(journeys_warehouse) -> None:
+    names = journeys_warehouse.execute(
+        """
+        select funnel, step_name from marts.funnel_steps
+        where funnel in ('signup_any_order', 'checkout_strict') and breakdown_dimension = 'all'
+        order by funnel, step_number
+        """
+    ).fetchall()
+    assert names == [
+        ("checkout_strict", "begin_checkout"),
+        ("checkout_strict", "add_payment_info"),
+        ("checkout_strict", "purchase"),
+        ("signup_any_order", "any 1 of 3 steps"),
+        ("signup_any_order", "any 2 of 3 steps"),
+        ("signup_any_order", "any 3 of 3 steps"),
+    ]
+
+
 def test_cart_abandonment_of_the_journeys(journeys_warehouse) -> None:
-    # Carts on 2 March: A, B, E (D carted too, at 09:00) -> 4 carts, 3 checkouts, 1 purchase.
-    # C's cart on 9 March has nothing after it.
+    # Carts on 2 March: A, B, E, L (D carted too, at 09:00) -> 5 carts, 3 checkouts, 1 purchase.
+    # M's carts on 3, 4 and 5 March and one order on the 5th: that order completes the 5th's cart
+    # only. C's cart on 9 March has nothing after it.
     rows = journeys_warehouse.execute(
         """
         select date_day, carts, checkouts, purchases, abandonment_rate
@@ -146,7 +180,10 @@ def test_cart_abandonment_of_the_journeys(journeys_warehouse) -> None:
         """
     ).fetchall()
     assert [(str(day), carts, checkouts, purchases) for day, carts, checkouts, purchases, _ in rows] == [
-        ("2026-03-02", 4, 3, 1),
+        ("2026-03-02", 5, 3, 1),
+        ("2026-03-03", 1, 0, 0),
+        ("2026-03-04", 1, 0, 0),
+        ("2026-03-05", 1, 0, 1),
         ("2026-03-09", 1, 0, 0),
     ]
-    assert rows[0][4] == pytest.approx(0.75)
+    assert [rate for *_, rate in rows] == pytest.approx([0.8, 1.0, 1.0, 0.0, 1.0])
