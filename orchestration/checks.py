@@ -14,6 +14,8 @@ from .sources import EVENT_SOURCES
 
 ANOMALIES_KEY = AssetKey(["marts", "micro_conversion_anomalies"])
 
+# The latest complete day: the model marks the last day of data (still filling) is_complete_day = false
+# and never flags it, so an alert is about a whole day.
 LATEST_ANOMALIES_SQL = """
 with latest as (
     select max(date_day) as date_day
@@ -26,7 +28,8 @@ select
     anomalies.direction,
     anomalies.occurrences,
     anomalies.baseline_mean,
-    anomalies.z_score
+    anomalies.z_score,
+    anomalies.z_threshold
 from marts.micro_conversion_anomalies as anomalies
 inner join latest on anomalies.date_day = latest.date_day
 where anomalies.is_anomaly
@@ -56,7 +59,8 @@ def no_anomaly_on_latest_complete_day() -> AssetCheckResult:
         return AssetCheckResult(passed=True, metadata={"anomalies": 0})
     day = anomalies[0]["date_day"]
     summary = ", ".join(
-        f"{row['micro_conversion']} {row['direction']} ({row['occurrences']} vs {row['baseline_mean']:.1f})"
+        f"{row['micro_conversion']} {row['direction']} ({row['occurrences']} vs {row['baseline_mean']:.1f}, "
+        f"z {row['z_score']:.1f} beyond ±{row['z_threshold']:.1f})"
         for row in anomalies
     )
     message = f"Micro-conversion anomalies on {day}: {summary}"
