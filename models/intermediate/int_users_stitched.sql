@@ -1,5 +1,6 @@
 {#- One row per clean event with the user it belongs to (identity stitching at event grain, as
-    Snowplow's and Segment's identity resolution do: a user_id always wins, anonymous events inherit it).
+    Amplitude assigns users: the user id wins, since several people can share a device, and a device's
+    anonymous events join the user who identifies there).
     An event carrying a user_id belongs to that user, whatever device sent it. An anonymous event belongs
     to the user who last identified on its device (anonymous_id) at or before it; before the device's
     first login, to the first user to log in there; on a never-identified device, to the device itself.
