@@ -30,26 +30,98 @@
     {{ return(['first_touch', 'last_touch', 'last_non_direct', 'linear', 'position_based', 'time_decay']) }}
 {%- endmacro %}
 
-{#- True for the touches a path keeps under the attribution_path_transform var: `exposure` drops a
-    touch on the same channel as the previous one, `unique` (alias `first`, fractribution's name)
-    keeps each channel's first touch, `none` keeps all. -#}
-{% macro path_transform_keep(partition_expression, order_expression, channel_expression) -%}
-    {%- set transform = var('attribution_path_transform') %}
-    {%- if transform not in ['exposure', 'unique', 'first', 'none'] %}
-    {{ exceptions.raise_compiler_error("attribution_path_transform must be exposure, unique, first or none, not " ~ transform) }}
+{#- The attribution_path_transform var as a list of steps applied in order: one name or a list of
+    them. Names and meanings are Google fractribution's (templates/path_transforms.sql) and Snowplow
+    attribution's (snowplow__path_transforms): `unique` leaves the path unchanged, `exposure` collapses
+    consecutive repeats, `first` keeps each channel's first occurrence, `frequency` keeps each channel's
+    first occurrence labelled with its count (`Email(2)`), `remove_if_not_all(<channel>)` drops every
+    touch on that channel unless the path has nothing else, `remove_if_last_and_not_all(<channel>)`
+    drops the trailing run of that channel unless the path has nothing else. Returns a list of
+    {'name': …, 'channel': … or none}. -#}
+{% macro path_transform_steps() -%}
+    {%- set configured = var('attribution_path_transform') %}
+    {%- set entries = [configured] if configured is string else configured %}
+    {%- set steps = [] %}
+    {%- for entry in entries %}
+        {%- set entry = entry | string | trim %}
+        {%- if entry in ['unique', 'exposure', 'first', 'frequency'] %}
+            {%- do steps.append({'name': entry, 'channel': none}) %}
+        {%- elif (entry.startswith('remove_if_not_all(') or entry.startswith('remove_if_last_and_not_all('))
+            and entry.endswith(')') and entry.split('(', 1)[1][:-1] | trim != '' %}
+            {%- do steps.append({'name': entry.split('(', 1)[0], 'channel': entry.split('(', 1)[1][:-1] | trim}) %}
+        {%- else %}
+            {{ exceptions.raise_compiler_error(
+                "attribution_path_transform entries must be unique, exposure, first, frequency, "
+                ~ "remove_if_not_all(<channel>) or remove_if_last_and_not_all(<channel>), not " ~ entry
+            ) }}
+        {%- endif %}
+    {%- endfor %}
+    {%- if not steps %}
+        {%- do steps.append({'name': 'unique', 'channel': none}) %}
     {%- endif %}
-    {%- if transform == 'none' -%}
-    true
-    {%- elif transform in ['unique', 'first'] -%}
-    row_number() over (
-        partition by {{ partition_expression }}, {{ channel_expression }} order by {{ order_expression }}
-    ) = 1
-    {%- else -%}
-    coalesce(
-        {{ channel_expression }} != lag({{ channel_expression }}) over (
-            partition by {{ partition_expression }} order by {{ order_expression }}
-        ),
-        true
-    )
-    {%- endif -%}
+    {{ return(steps) }}
+{%- endmacro %}
+
+{#- CTEs applying the attribution_path_transform steps to `input_cte` (columns `partition_column`,
+    touch_number, channel: one row per touch), one CTE per step, the last named
+    transformed_touchpoints (same columns; touch_number keeps the original order, with gaps). Written
+    before `final`-side CTEs; ends with a comma. -#}
+{% macro path_transform_ctes(input_cte, partition_column) -%}
+    {%- set previous = namespace(name=input_cte) %}
+    {%- for step in path_transform_steps() %}
+    {%- set cte = 'path_transform_step_' ~ loop.index %}
+    {%- set channel_literal = "'" ~ (step.channel | replace("'", "''")) ~ "'" if step.channel is not none else none %}
+{{ cte }} as (
+    select
+        {{ partition_column }},
+        touch_number,
+        {%- if step.name == 'frequency' %}
+        {{ dbt.concat(['channel', "'('", 'cast(channel_touches as ' ~ dbt.type_string() ~ ')', "')'"]) }} as channel
+        {%- else %}
+        channel
+        {%- endif %}
+    from (
+        select
+            {{ previous.name }}.{{ partition_column }},
+            {{ previous.name }}.touch_number,
+            {{ previous.name }}.channel,
+            {%- if step.name == 'exposure' %}
+            coalesce(
+                {{ previous.name }}.channel != lag({{ previous.name }}.channel) over (
+                    partition by {{ previous.name }}.{{ partition_column }} order by {{ previous.name }}.touch_number
+                ),
+                true
+            ) as is_kept
+            {%- elif step.name in ['first', 'frequency'] %}
+            count(*) over (
+                partition by {{ previous.name }}.{{ partition_column }}, {{ previous.name }}.channel
+            ) as channel_touches,
+            row_number() over (
+                partition by {{ previous.name }}.{{ partition_column }}, {{ previous.name }}.channel
+                order by {{ previous.name }}.touch_number
+            ) = 1 as is_kept
+            {%- elif step.name == 'remove_if_not_all' %}
+            {{ previous.name }}.channel != {{ channel_literal }} or sum(
+                case when {{ previous.name }}.channel != {{ channel_literal }} then 1 else 0 end
+            ) over (partition by {{ previous.name }}.{{ partition_column }}) = 0 as is_kept
+            {%- elif step.name == 'remove_if_last_and_not_all' %}
+            coalesce(
+                {{ previous.name }}.touch_number <= max(
+                    case when {{ previous.name }}.channel != {{ channel_literal }} then {{ previous.name }}.touch_number end
+                ) over (partition by {{ previous.name }}.{{ partition_column }}),
+                true
+            ) as is_kept
+            {%- else %}
+            true as is_kept
+            {%- endif %}
+        from {{ previous.name }}
+    ) as {{ cte }}_touches
+    where is_kept
+),
+    {%- set previous.name = cte %}
+    {%- endfor %}
+
+transformed_touchpoints as (
+    select * from {{ previous.name }}
+),
 {%- endmacro %}

@@ -9,6 +9,7 @@ fractribution fixture, by the tests: one code path.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -156,9 +157,31 @@ def markov_credits(summaries: Sequence[PathSummary]) -> dict[str, tuple[float, f
     }
 
 
+_FREQUENCY_LABEL = re.compile(r"^(.*)\((\d+)\)$")
+
+
+def channel_of_label(label: str) -> str:
+    """The channel of a path element: `Email(2)` (the `frequency` path transform's label, fractribution's
+    notation for a channel seen twice) is Email; any other element is its own channel."""
+    match = _FREQUENCY_LABEL.match(label)
+    return match.group(1) if match else label
+
+
+def _by_channel(credits: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+    """Credits per path element summed per channel (frequency labels of one channel added up)."""
+    totals: dict[str, list[float]] = {}
+    for label, values in credits.items():
+        summed = totals.setdefault(channel_of_label(label), [0.0] * len(values))
+        for position, value in enumerate(values):
+            summed[position] += value
+    return {channel: tuple(values) for channel, values in totals.items()}
+
+
 def data_driven_credits(path_summary: pa.Table) -> pa.Table:
     """Markov and Shapley credits per channel for a path summary table
-    (columns path, conversions, non_conversions, revenue)."""
+    (columns path, conversions, non_conversions, revenue). Under the `frequency` path transform the
+    models see `Email(1)` and `Email(2)` as different states; their credits (and Markov removal
+    effects) are summed into Email."""
     columns = path_summary.to_pydict()
     summaries = summaries_from_columns(
         columns["path"], columns["conversions"], columns["non_conversions"], columns["revenue"]
@@ -170,10 +193,10 @@ def data_driven_credits(path_summary: pa.Table) -> pa.Table:
         "attributed_revenue": [],
         "removal_effect": [],
     }
-    for channel, (conversions, revenue, effect) in markov_credits(summaries).items():
+    for channel, (conversions, revenue, effect) in _by_channel(markov_credits(summaries)).items():
         for key, value in zip(rows, (channel, "markov", conversions, revenue, effect), strict=True):
             rows[key].append(value)
-    for channel, (conversions, revenue) in shapley_credits(summaries).items():
+    for channel, (conversions, revenue) in _by_channel(shapley_credits(summaries)).items():
         for key, value in zip(rows, (channel, "shapley", conversions, revenue, None), strict=True):
             rows[key].append(value)
     return pa.table(

@@ -85,3 +85,39 @@ def test_data_driven_table_holds_both_models_and_totals() -> None:
         assert {result["channel"][i] for i in rows} == {"Email", "Direct", "Paid Search"}
         assert sum(result["attributed_conversions"][i] for i in rows) == pytest.approx(6.0)
         assert sum(result["attributed_revenue"][i] for i in rows) == pytest.approx(440.0)
+
+
+def test_frequency_labels_are_credited_to_their_channel() -> None:
+    # Under the `frequency` transform a path reads `Email(2) > Direct(1)`: the models see Email(2) and
+    # Email(1) as different states, channel_attribution reports Email. Shapley by hand: P(Email(2) >
+    # Direct(1)) = 2/4, P(Email(2)) = 0 (never seen alone), P(Direct(1)) = 1/4: contributions
+    # Email(2) 1/2 - 1/4 = 1/4, Direct(1) 1/2 - 0 = 1/2, shares 1/3 and 2/3 of 2 conversions; the
+    # single-channel paths Direct(1) and Email(1) keep their own conversion: Email 2/3 + 1 = 5/3 and
+    # revenue 20 + 30, Direct 4/3 + 1 = 7/3 and revenue 40 + 10.
+    table = pa.table(
+        {
+            "path": ["Email(2) > Direct(1)", "Direct(1)", "Email(1)"],
+            "conversions": [2, 1, 1],
+            "non_conversions": [2, 3, 1],
+            "revenue": [60.0, 10.0, 30.0],
+        }
+    )
+    result = data_driven_credits(table).to_pydict()
+    shapley = {
+        channel: (conversions, revenue)
+        for channel, model, conversions, revenue in zip(
+            result["channel"],
+            result["attribution_model"],
+            result["attributed_conversions"],
+            result["attributed_revenue"],
+            strict=True,
+        )
+        if model == "shapley"
+    }
+    assert set(shapley) == {"Email", "Direct"}
+    assert shapley["Email"] == pytest.approx((5 / 3, 20.0 + 30.0))
+    assert shapley["Direct"] == pytest.approx((7 / 3, 40.0 + 10.0))
+    markov_channels = {
+        c for c, m in zip(result["channel"], result["attribution_model"], strict=True) if m == "markov"
+    }
+    assert markov_channels == {"Email", "Direct"}

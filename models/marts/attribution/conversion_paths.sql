@@ -1,18 +1,21 @@
 {#- One row per macro-conversion: its touchpoints' channels in order (raw_path) and after the
-    attribution_path_transform var (path): exposure collapses consecutive repeats, unique (alias first)
-    keeps each channel's first occurrence, none keeps every touch. -#}
+    attribution_path_transform var (path; the steps and their meaning are in macros/attribution.sql:
+    fractribution's unique, exposure, first, frequency, remove_if_not_all, remove_if_last_and_not_all). -#}
 with
 
 touchpoints as (
     select * from {{ ref('attribution_touchpoints') }}
 ),
 
-flagged as (
+touches as (
     select
-        touchpoints.*,
-        {{ path_transform_keep('touchpoints.conversion_key', 'touchpoints.touch_number', 'touchpoints.channel') }} as is_kept
+        conversion_key,
+        touch_number,
+        channel
     from touchpoints
 ),
+
+{{ path_transform_ctes('touches', 'conversion_key') }}
 
 raw_paths as (
     select
@@ -24,7 +27,7 @@ raw_paths as (
         count(*) as path_length,
         min(started_at) as first_touch_at,
         {{ dbt.listagg('channel', "' > '", 'order by touch_number') }} as raw_path
-    from flagged
+    from touchpoints
     group by conversion_key, user_key, macro_conversion, converted_at, revenue
 ),
 
@@ -33,8 +36,7 @@ transformed_paths as (
         conversion_key,
         count(*) as transformed_path_length,
         {{ dbt.listagg('channel', "' > '", 'order by touch_number') }} as path
-    from flagged
-    where is_kept
+    from transformed_touchpoints
     group by conversion_key
 ),
 
