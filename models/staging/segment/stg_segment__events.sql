@@ -3,7 +3,9 @@
     context.campaign.source, properties{…}) and the warehouse tables tracks, pages and identifies
     (id, anonymous_id, context_campaign_source, property columns of the per-event tables), landed in
     folders named after the table. Track names map to canonical names through event_name_mappings
-    ("Product Added" -> add_to_cart); pages become page_view, screens screen_view, identifies identify. -#}
+    ("Product Added" -> add_to_cart), case- and white-space-insensitively: RudderStack's SDKs send the
+    e-commerce spec names in lower case ("order completed"); pages become page_view, screens
+    screen_view, identifies identify. -#}
 
 with
 
@@ -11,12 +13,14 @@ source as (
     select * from {{ source('segment', 'segment_events') }}
 ),
 
+-- One canonical name per normalised source name, so that the join can never multiply rows.
 event_name_mappings as (
     select
-        source_event_name,
-        event_name
+        {{ event_name_key('source_event_name') }} as source_event_name_key,
+        min(event_name) as event_name
     from {{ ref('event_name_mappings') }}
     where event_source = 'segment'
+    group by {{ event_name_key('source_event_name') }}
 ),
 
 country_codes as (
@@ -138,7 +142,7 @@ named as (
         coalesce(country_codes.country_code, extracted.location_country) as country
     from extracted
     left join event_name_mappings
-        on extracted.track_event = event_name_mappings.source_event_name
+        on {{ event_name_key('extracted.track_event') }} = event_name_mappings.source_event_name_key
     left join country_codes
         on lower(extracted.location_country) = country_codes.country_name
 ),

@@ -1,0 +1,70 @@
+{#- Helpers for reading vendor exports as they really come: event names in any case and spacing, and
+    Mixpanel times written in the project's time zone. -#}
+
+{#- An event name as the key the name mappings are joined on: trimmed, lower-cased, every run of
+    white space made one space ("Order  Completed " and "order completed" -> "order completed").
+    RudderStack's SDKs send the e-commerce spec names in lower case, and its destinations match them
+    "after trimming whitespace, without regard to case" (rudderstack.com/docs, Braze recommended
+    e-commerce events). -#}
+{% macro event_name_key(expression) -%}
+    {{ return(adapter.dispatch('event_name_key', 'microconv')(expression)) }}
+{%- endmacro %}
+
+{% macro default__event_name_key(expression) -%}
+    lower(trim(regexp_replace({{ expression }}, '[ \t\r\n]+', ' ', 'g')))
+{%- endmacro %}
+
+{#- Spark's regexp_replace replaces every match without a flag. -#}
+{% macro spark__event_name_key(expression) -%}
+    lower(trim(regexp_replace({{ expression }}, '[ \t\r\n]+', ' ')))
+{%- endmacro %}
+
+{#- The project time zone of a Mixpanel export (var mixpanel_timezone), checked against the IANA names. -#}
+{% macro mixpanel_timezone() -%}
+    {%- set time_zone = var('mixpanel_timezone') | trim -%}
+    {%- if time_zone not in modules.pytz.all_timezones -%}
+        {{ exceptions.raise_compiler_error(
+            "var mixpanel_timezone (MICROCONV_MIXPANEL_TIMEZONE) is '" ~ time_zone ~ "', not an IANA time zone name "
+            ~ "such as UTC, Europe/Madrid or America/New_York"
+        ) }}
+    {%- endif -%}
+    {{ return(time_zone) }}
+{%- endmacro %}
+
+{#- Mixpanel's `time` (seconds since the epoch, or milliseconds when larger than 1e11) as an ISO-8601
+    UTC text. Projects created before 2023 export the wall-clock time of the project's time zone
+    written as if it were UTC; `time_zone` (an IANA name) turns it into the real UTC instant, with the
+    offset in force at that local time (DST-aware). Null when `time` is not a number. -#}
+{% macro mixpanel_time_to_iso_text(time_expression, time_zone) -%}
+    {%- set microseconds -%}
+        cast(round(
+            case
+                when try_cast({{ time_expression }} as double) > 1e11 then try_cast({{ time_expression }} as double) * 1000
+                else try_cast({{ time_expression }} as double) * 1000000
+            end
+        ) as bigint)
+    {%- endset -%}
+    {%- if time_zone in ('UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Zulu', 'Etc/Zulu', 'Universal', 'Etc/Universal', 'GMT', 'Etc/GMT') -%}
+        {{ return(adapter.dispatch('epoch_to_iso_text', 'microconv')(microseconds, 1)) }}
+    {%- else -%}
+        {{ return(adapter.dispatch('local_micros_to_iso_text', 'microconv')(microseconds, "'" ~ time_zone ~ "'")) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Microseconds since the epoch of a local wall-clock time in `time_zone_literal`, as ISO UTC text. -#}
+{% macro default__local_micros_to_iso_text(microseconds, time_zone_literal) -%}
+    strftime(
+        (make_timestamp({{ microseconds }}) at time zone {{ time_zone_literal }}) at time zone 'UTC',
+        '%Y-%m-%dT%H:%M:%S.%fZ'
+    )
+{%- endmacro %}
+
+{% macro spark__local_micros_to_iso_text(microseconds, time_zone_literal) -%}
+    date_format(
+        to_utc_timestamp(
+            to_utc_timestamp(timestamp_micros({{ microseconds }}), current_timezone()),
+            {{ time_zone_literal }}
+        ),
+        "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
+    )
+{%- endmacro %}
