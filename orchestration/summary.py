@@ -16,7 +16,8 @@ MICRO_CONVERSIONS_SEED = "seeds/micro_conversion_definitions.csv"
 
 
 def warehouse_summary(duckdb_path: Path) -> str:
-    """Rows per table and layer, quarantined rows by reason, and the accounting check."""
+    """Rows per table and layer, quarantined rows by reason, rejected files, the top unmapped (custom)
+    event names, and the accounting check."""
     lines: list[str] = []
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         tables = con.execute(
