@@ -28,7 +28,7 @@ stitched_events as (
 {% if incremental -%}
 events as (
     select
-        raw_row_key,
+        coalesce(anonymous_id, 'user:' || user_id) as device_id,
         event_date,
         file_id
     from {{ ref('stg_tracking__events') }}
@@ -40,10 +40,8 @@ processed_files as (
 ),
 
 changed_devices as (
-    select distinct stitched_events.device_id
+    select distinct events.device_id
     from events
-    inner join stitched_events
-        on events.raw_row_key = stitched_events.raw_row_key
     left join processed_files
         on events.file_id = processed_files.file_id
     where processed_files.file_id is null
