@@ -59,18 +59,37 @@ names_seen as (
     group by events.event_source, events.source_event_name
 ),
 
+-- Names a mappings row maps, joined as staging joins them: Segment and Mixpanel names ignoring case and
+-- spacing (event_name_key), the other sources' names exactly.
+mapped_names as (
+    select distinct
+        names_seen.event_source,
+        names_seen.source_event_name
+    from names_seen
+    inner join event_name_mappings
+        on names_seen.event_source = event_name_mappings.event_source
+        and (
+            names_seen.source_event_name = event_name_mappings.source_event_name
+            or (
+                names_seen.event_source in ('segment', 'mixpanel')
+                and {{ event_name_key('names_seen.source_event_name') }}
+                = {{ event_name_key('event_name_mappings.source_event_name') }}
+            )
+        )
+),
+
 classified as (
     select
         names_seen.*,
         {{ event_name_slug('names_seen.source_event_name') }} as name_slug,
-        event_name_mappings.event_name is not null as is_mapped,
+        mapped_names.source_event_name is not null as is_mapped,
         known_event_names.event_name is not null as is_known,
         micro_conversion_definitions.event_name is not null as is_micro_conversion,
         macro_conversion_definitions.event_name is not null as is_macro_conversion
     from names_seen
-    left join event_name_mappings
-        on names_seen.event_source = event_name_mappings.event_source
-        and names_seen.source_event_name = event_name_mappings.source_event_name
+    left join mapped_names
+        on names_seen.event_source = mapped_names.event_source
+        and names_seen.source_event_name = mapped_names.source_event_name
     left join known_event_names
         on names_seen.event_name = known_event_names.event_name
     left join micro_conversion_definitions
