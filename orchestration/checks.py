@@ -179,3 +179,99 @@ def _hours(age: timedelta) -> str:
 def _rounded_hours(age: timedelta | None) -> float:
     """Hours, to a tenth; -1 when there is nothing to measure."""
     return round(age.total_seconds() / 3600, 1) if age is not None else -1
+
+
+# Mixpanel: does `time` run a whole time zone away from Mixpanel's own processing time?
+MIXPANEL_KEY = AssetKey(["raw", "mixpanel_events"])
+_HALF_HOUR_MS = 1_800_000
+# Real UTC offsets run from -12 h to +14 h, and none is under one hour.
+_ZONE_OFFSET_HALF_HOURS = (2, 28)
+
+
+def zone_like_offset_hours(median_offset_ms: float | None, tolerance_minutes: float = 15) -> float | None:
+    """The UTC offset (hours: a nonzero multiple of 0.5 between -14 and +14, at least 1 h) that the median
+    of Mixpanel's `time` minus mp_processing_time_ms looks like, or None. Events reach Mixpanel seconds to
+    minutes after they happen, so a UTC export's median is near zero (slightly negative); an export in a
+    project's local time is off by that zone's offset: within `tolerance_minutes` of a whole or half hour.
+    Positive: events look to happen after Mixpanel processed them (a zone east of UTC)."""
+    if median_offset_ms is None:
+        return None
+    half_hours = round(median_offset_ms / _HALF_HOUR_MS)
+    low, high = _ZONE_OFFSET_HALF_HOURS
+    if not low <= abs(half_hours) <= high:
+        return None
+    if abs(median_offset_ms - half_hours * _HALF_HOUR_MS) > tolerance_minutes * 60_000:
+        return None
+    return half_hours / 2
+
+
+def mixpanel_offset_sql(records_sql: str) -> str:
+    """Median of `time` (read in the project time zone given as the one parameter, converted to UTC as
+    stg_mixpanel__events does) minus mp_processing_time_ms, in ms, and how many rows have both."""
+    number = "try_cast(json_extract_string(record, '$.properties.{}') as double)"
+    time, processed = number.format("time"), number.format("mp_processing_time_ms")
+    local_us = f"cast(round(case when {time} > 1e11 then {time} * 1000 else {time} * 1000000 end) as bigint)"
+    utc_ms = f"epoch_ms(timezone('UTC', timezone(?, make_timestamp({local_us}))))"
+    return f"""
+    select median({utc_ms} - {processed}) as median_offset_ms, count(*) as events
+    from ({records_sql}) as records
+    where {time} is not null and {processed} is not null
+    """
+
+
+def mixpanel_time_offset(settings: Settings) -> tuple[float | None, int]:
+    """(median offset in ms, rows measured) over the Mixpanel raw rows: the warehouse's raw table on
+    DuckDB, the most recent landing files on Spark."""
+    source = EVENT_SOURCES["mixpanel"]
+    if settings.engine != "spark":
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+            try:
+                return con.execute(
+                    mixpanel_offset_sql(f"select record from raw.{source.raw_table}"),
+                    [settings.mixpanel_timezone],
+                ).fetchone()
+            except duckdb.CatalogException:
+                return None, 0
+    from .ingest import select_sql
+
+    files = discover_files(source.landing_dir(settings.landing_dir), settings.landing_glob)
+    recent = sorted(files, key=lambda path: path.stat().st_mtime)[-RECENT_FILES:]
+    if not recent:
+        return None, 0
+    with landing_reader() as con:
+        records = " union all ".join(
+            f"select record from ({select_sql(con, path, source)})" for path in recent
+        )
+        return con.execute(mixpanel_offset_sql(records), [settings.mixpanel_timezone]).fetchone()
+
+
+@asset_check(
+    asset=MIXPANEL_KEY,
+    name="mixpanel_time_is_utc",
+    description=(
+        "Warns when Mixpanel's `time`, converted from MICROCONV_MIXPANEL_TIMEZONE, still runs a whole or "
+        "half hour (1 to 14 h, +-15 min) from mp_processing_time_ms at the median: the export is in a "
+        "project time zone (Mixpanel projects created before 2023) that the setting does not name."
+    ),
+    blocking=False,
+)
+def mixpanel_time_is_utc() -> AssetCheckResult:
+    settings = get_settings()
+    median_offset_ms, events = mixpanel_time_offset(settings)
+    offset = zone_like_offset_hours(median_offset_ms)
+    metadata = {"rows_measured": events, "mixpanel_timezone": settings.mixpanel_timezone}
+    if median_offset_ms is not None:
+        metadata["median_offset_minutes"] = round(median_offset_ms / 60_000, 1)
+    if offset is None:
+        return AssetCheckResult(passed=True, metadata=metadata)
+    side = "after" if offset > 0 else "before"
+    return AssetCheckResult(
+        passed=False,
+        severity=AssetCheckSeverity.WARN,
+        description=(
+            f"Mixpanel events look to happen {abs(offset):g} h {side} Mixpanel processed them (median over "
+            f"{events} rows, times read in {settings.mixpanel_timezone}): the export is in the project's "
+            "time zone; set MICROCONV_MIXPANEL_TIMEZONE to it (Mixpanel: Project Settings > Timezone)."
+        ),
+        metadata=metadata,
+    )

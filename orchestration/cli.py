@@ -205,6 +205,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         shutil.rmtree(landing_dir / "_rejected", ignore_errors=True)
     # The models read the demo's source only (files of other sources still load into their raw tables).
     os.environ["MICROCONV_EVENT_SOURCES"] = source.name
+    if source.name == "mixpanel":
+        from .generator.vendors import MIXPANEL_DEMO_TIMEZONE
+
+        # The demo's Mixpanel export is a pre-2023 project's: `time` in the project's time zone.
+        os.environ["MICROCONV_MIXPANEL_TIMEZONE"] = MIXPANEL_DEMO_TIMEZONE
     generate_args = argparse.Namespace(
         events=args.events,
         days=args.days,

@@ -18,6 +18,7 @@
 | MICROCONV_PII_SALT          | a fixed demo salt (set your own)          |
 | MICROCONV_FIRST_PARTITION   | 2026-01-01 (first daily partition, UTC)   |
 | MICROCONV_FRESHNESS_HOURS   | 26 (newest load older: check warns)       |
+| MICROCONV_MIXPANEL_TIMEZONE | UTC (Mixpanel project time zone, IANA; dbt var mixpanel_timezone) |
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -45,6 +47,8 @@ class Settings:
     alert_webhook_url: str | None
     first_partition: str
     freshness_hours: float
+    # The time zone a Mixpanel project's export writes `time` in (projects created before 2023).
+    mixpanel_timezone: str = "UTC"
 
     @property
     def reader_path(self) -> Path:
@@ -96,7 +100,21 @@ def get_settings() -> Settings:
         alert_webhook_url=os.environ.get("MICROCONV_ALERT_WEBHOOK_URL") or None,
         first_partition=os.environ.get("MICROCONV_FIRST_PARTITION", "2026-01-01"),
         freshness_hours=float(os.environ.get("MICROCONV_FRESHNESS_HOURS", "26")),
+        mixpanel_timezone=mixpanel_timezone_from_env(),
     )
+
+
+def mixpanel_timezone_from_env() -> str:
+    """MICROCONV_MIXPANEL_TIMEZONE (default UTC), checked against the IANA time zone names."""
+    name = os.environ.get("MICROCONV_MIXPANEL_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(
+            f"MICROCONV_MIXPANEL_TIMEZONE is {name!r}, not an IANA time zone name such as UTC, "
+            "Europe/Madrid or America/New_York"
+        ) from error
+    return name
 
 
 def apply_to_environment(settings: Settings) -> None:

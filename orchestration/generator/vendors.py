@@ -152,13 +152,22 @@ select
 from contract
 """
 
-_MIXPANEL_SQL = """
+# The demo's Mixpanel project predates Mixpanel's 2023 switch to UTC: its export writes `time` as the
+# project time zone's wall-clock time as if it were UTC (stg_mixpanel__events converts it back with
+# MICROCONV_MIXPANEL_TIMEZONE, which the demo sets to this). Los Angeles has DST; the demo's default
+# dates (January-February) hold no fall-back hour, the only local times that map to two instants.
+MIXPANEL_DEMO_TIMEZONE = "America/Los_Angeles"
+
+_MIXPANEL_SQL = f"""
 select
     vendor_event_name as event,
     json_merge_patch(
         cast(properties as json),
         json_object(
-            'time', coalesce(to_json(epoch_ms(event_at)), to_json(event_timestamp)),
+            'time', coalesce(
+                to_json(epoch_ms((event_at at time zone 'UTC') at time zone '{MIXPANEL_DEMO_TIMEZONE}')),
+                to_json(event_timestamp)
+            ),
             'distinct_id', coalesce(user_id, '$device:' || anonymous_id),
             '$device_id', anonymous_id,
             '$user_id', user_id,
@@ -170,9 +179,12 @@ select
             'utm_campaign', utm_campaign,
             'mp_country_code', country,
             '$email', email,
-            '$device', case device_category when 'tablet' then 'iPad' when 'mobile' then 'iPhone' end,
-            '$os', case when device_category in ('tablet', 'mobile') then 'iOS'
-                when device_category = 'desktop' then 'Windows' end,
+            -- Half the phones are Android, exported with $os but no $device (the Android SDK sends $model).
+            '$device', case device_category when 'tablet' then 'iPad'
+                when 'mobile' then case when hash(anonymous_id) % 2 = 0 then 'iPhone' end end,
+            '$os', case device_category when 'tablet' then 'iOS'
+                when 'mobile' then case when hash(anonymous_id) % 2 = 0 then 'iOS' else 'Android' end
+                when 'desktop' then 'Windows' end,
             'mp_processing_time_ms', epoch_ms(loaded_at_ts)
         )
     ) as properties

@@ -21,6 +21,7 @@ import pytest
 
 from orchestration.generator import GeneratorConfig, generate
 from orchestration.generator.catalog import custom_event_names
+from orchestration.generator.vendors import MIXPANEL_DEMO_TIMEZONE
 from orchestration.ingest import load_event_sources
 from tests.warehouse_compare import table_differences
 
@@ -61,13 +62,14 @@ order by source_file, source_row
 """
 
 
-def _dbt(arguments: list[str], database: Path, sources: str) -> None:
-    """Run dbt on one warehouse file with these event sources; its own target dir keeps the project's
-    parse (used by the Dagster tests) untouched."""
+def _dbt(arguments: list[str], database: Path, sources: str, mixpanel_timezone: str = "UTC") -> None:
+    """Run dbt on one warehouse file with these event sources (and Mixpanel project time zone); its own
+    target dir keeps the project's parse (used by the Dagster tests) untouched."""
     env = {
         **os.environ,
         "MICROCONV_DUCKDB_PATH": str(database),
         "MICROCONV_EVENT_SOURCES": sources,
+        "MICROCONV_MIXPANEL_TIMEZONE": mixpanel_timezone,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     dbt = Path(sys.executable).parent / "dbt"
@@ -139,11 +141,12 @@ def demo_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pat
         database.parent.mkdir()
         _load(root / "landing", database)
         # Models and seeds only: the data tests run on the contract's build in test_pipeline, and the
-        # marts compared here are what they would test.
+        # marts compared here are what they would test. The demo's Mixpanel export carries local time.
         _dbt(
             ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"],
             database,
             source,
+            MIXPANEL_DEMO_TIMEZONE,
         )
         builds[source] = (database, manifest)
     return builds
