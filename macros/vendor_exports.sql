@@ -51,10 +51,19 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Microseconds since the epoch of a local wall-clock time in `time_zone_literal`, as ISO UTC text. -#}
+{#- Microseconds since the epoch of a local wall-clock time in `time_zone_literal`, as ISO UTC text. A
+    wall time the clocks go back over names two instants: the earlier one (summer time) is taken, as
+    Spark's to_utc_timestamp (java.time) does; ICU takes the later, so the instant an hour before it is
+    used when it shows the same wall time. -#}
 {% macro default__local_micros_to_iso_text(microseconds, time_zone_literal) -%}
+    {%- set wall_time = 'make_timestamp(' ~ microseconds ~ ')' -%}
+    {%- set later = "timezone('UTC', timezone(" ~ time_zone_literal ~ ", " ~ wall_time ~ "))" -%}
     strftime(
-        (make_timestamp({{ microseconds }}) at time zone {{ time_zone_literal }}) at time zone 'UTC',
+        case
+            when timezone({{ time_zone_literal }}, timezone('UTC', {{ later }} - interval 1 hour)) = {{ wall_time }}
+                then {{ later }} - interval 1 hour
+            else {{ later }}
+        end,
         '%Y-%m-%dT%H:%M:%S.%fZ'
     )
 {%- endmacro %}
