@@ -11,6 +11,7 @@ from .assets.ingestion import RAW_EVENTS_KEY
 from .ingest import UNREADABLE_FILE_ERRORS, discover_files, event_times_sql, landing_reader
 from .settings import Settings, get_settings
 from .sources import EVENT_SOURCES
+from .warehouse import connect
 
 ANOMALIES_KEY = AssetKey(["marts", "micro_conversion_anomalies"])
 
@@ -49,11 +50,12 @@ def latest_day_anomalies(con: duckdb.DuckDBPyConnection) -> list[dict]:
     description=(
         "Warns (and records an alert) when a micro-conversion drops or spikes on the latest complete day."
     ),
-    blocking=False,
+    # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
+    blocking=True,
 )
 def no_anomaly_on_latest_complete_day() -> AssetCheckResult:
     settings = get_settings()
-    with duckdb.connect(str(settings.reader_path), read_only=True) as con:
+    with connect(settings.reader_path, read_only=True) as con:
         anomalies = latest_day_anomalies(con)
     if not anomalies:
         return AssetCheckResult(passed=True, metadata={"anomalies": 0})
@@ -104,7 +106,8 @@ select
         "(default 26): the tracker or the export feeding the landing directory may have stopped. The lag "
         "of the newest event time is reported, not judged, so loading historical files never warns."
     ),
-    blocking=False,
+    # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
+    blocking=True,
 )
 def raw_events_are_fresh() -> AssetCheckResult:
     settings = get_settings()
@@ -138,7 +141,7 @@ def raw_events_are_fresh() -> AssetCheckResult:
 
 def newest_loaded(settings: Settings) -> tuple[datetime | None, datetime | None]:
     """The newest event time (timestamptz) and load time (naive UTC) in the raw tables."""
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    with connect(settings.duckdb_path, read_only=True) as con:
         con.execute("set timezone = 'UTC'")
         return con.execute(RAW_FRESHNESS_SQL).fetchone()
 
@@ -224,7 +227,7 @@ def mixpanel_time_offset(settings: Settings) -> tuple[float | None, int]:
     DuckDB, the most recent landing files on Spark."""
     source = EVENT_SOURCES["mixpanel"]
     if settings.engine != "spark":
-        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        with connect(settings.duckdb_path, read_only=True) as con:
             try:
                 return con.execute(
                     mixpanel_offset_sql(f"select record from raw.{source.raw_table}"),
@@ -253,7 +256,8 @@ def mixpanel_time_offset(settings: Settings) -> tuple[float | None, int]:
         "half hour (1 to 14 h, +-15 min) from mp_processing_time_ms at the median: the export is in a "
         "project time zone (Mixpanel projects created before 2023) that the setting does not name."
     ),
-    blocking=False,
+    # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
+    blocking=True,
 )
 def mixpanel_time_is_utc() -> AssetCheckResult:
     settings = get_settings()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .report import REPORT_FILE
 from .settings import Settings, apply_to_environment, get_settings
 from .sources import EVENT_SOURCES, VENDORS
+from .warehouse import WarehouseBusyError, connect, run_lock
 
 if TYPE_CHECKING:
     from dagster import ExecuteInProcessResult, JobDefinition
@@ -76,14 +77,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    import duckdb
-
     from .ingest import load_event_sources
 
     settings = get_settings()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.duckdb_path)) as con:
-        reports = load_event_sources(con, settings.landing_dir, settings.landing_glob)
+    try:
+        with run_lock(settings.duckdb_path, wait_message=_print), connect(settings.duckdb_path) as con:
+            reports = load_event_sources(con, settings.landing_dir, settings.landing_glob)
+    except WarehouseBusyError as error:
+        _print(f"Nothing was loaded: {error}")
+        return 1
     for source, landing_dir, report in reports:
         if not (source.is_contract or landing_dir.exists()):
             continue
@@ -120,8 +123,22 @@ def run_job(
     """Execute the Dagster job in-process for the days start..end (inclusive, one run).
 
     Without dates the run reprocesses the whole history (recorded as the latest partition's run).
+    One run at a time: a second run waits for the warehouse's run lock (MICROCONV_LOCK_TIMEOUT_SECONDS),
+    then raises WarehouseBusyError before it loads, builds or publishes anything.
     """
     settings = get_settings()
+    with run_lock(settings.duckdb_path, wait_message=_print):
+        return _run_job(settings, full_refresh, dbt_vars, start, end, skip_tests)
+
+
+def _run_job(
+    settings: Settings,
+    full_refresh: bool,
+    dbt_vars: dict[str, str] | None,
+    start: str | None,
+    end: str | None,
+    skip_tests: bool,
+) -> ExecuteInProcessResult:
     apply_to_environment(settings)
     ensure_dagster_home(settings)
     from dagster import DagsterInstance, PartitionKeyRange
@@ -176,9 +193,13 @@ def run_job(
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    ok = run_job(
-        full_refresh=args.full_refresh, start=args.start, end=args.end, skip_tests=args.skip_tests
-    ).success
+    try:
+        ok = run_job(
+            full_refresh=args.full_refresh, start=args.start, end=args.end, skip_tests=args.skip_tests
+        ).success
+    except WarehouseBusyError as error:
+        _print(f"Nothing was run: {error}")
+        return 1
     if ok:
         from .summary import warehouse_summary
 

@@ -2,7 +2,18 @@
 and the HTML report drawn from that copy."""
 
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    BackfillPolicy,
+    DagsterEventType,
+    DagsterInstance,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from ..partitions import daily_partitions
 from ..publish import publish
@@ -13,6 +24,33 @@ from .dbt import microconv_dbt_assets
 
 PUBLISHED_KEY = AssetKey(["publish", "bi_copy"])
 REPORT_KEY = AssetKey(["publish", "report"])
+
+
+def run_failures(instance: DagsterInstance, run_id: str) -> list[str]:
+    """The steps of this run that failed so far and its checks that failed with severity ERROR."""
+    failed = [
+        str(record.event_log_entry.step_key)
+        for record in instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_FAILURE).records
+    ]
+    evaluations = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    for record in evaluations.records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+            failed.append(f"check {evaluation.asset_check_key.to_user_string()}")
+    return failed
+
+
+def refuse_to_publish_after_failures(instance: DagsterInstance, run_id: str) -> None:
+    """Publishing replaces what BI tools read: never from a run in which anything upstream failed.
+
+    Dagster already skips this step when the dbt step or a blocking check fails; this guards against a
+    step that is not upstream (a non-blocking check added later) having failed earlier in the run.
+    """
+    failed = run_failures(instance, run_id)
+    if failed:
+        raise Failure(
+            f"Not publishing: this run failed in {', '.join(failed)}; the published copy is unchanged."
+        )
 
 
 @asset(
@@ -29,6 +67,7 @@ REPORT_KEY = AssetKey(["publish", "report"])
     ),
 )
 def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
+    refuse_to_publish_after_failures(context.instance, context.run.run_id)
     report = publish(get_settings())
     context.log.info(f"Published {len(report.tables)} tables to {report.database} and {report.parquet_dir}")
     return MaterializeResult(
