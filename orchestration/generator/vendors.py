@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import catalog
+from . import catalog, simulate
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -123,29 +123,80 @@ select
 from contract
 """
 
-_SNOWPLOW_SQL = """
+# Snowplow's e-commerce plugin: every action is one self-describing event whose `type` is the action;
+# its data (product, checkout step, order) travels in entities.
+_SNOWPLOW_ECOMMERCE_ACTIONS = (
+    "product_view", "list_view", "list_click", "add_to_cart", "remove_from_cart",
+    "checkout_step", "transaction", "refund", "promo_view", "promo_click",
+)  # fmt: skip
+_SNOWPLOW_ECOMMERCE = "com_snowplowanalytics_snowplow_ecommerce"
+
+
+def _snowplow_event_names() -> list[str]:
+    """Snowplow schema names of the demo's self-describing events other than e-commerce actions: one
+    warehouse column each. Read here (not with _reverse_name_mappings) because the SQL is built at import."""
+    names = dict(catalog.custom_event_names("snowplow"))
+    with (SEEDS_DIR / "event_name_mappings.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["event_source"] == "snowplow":
+                names.setdefault(row["event_name"], row["source_event_name"])
+    vendor_names = {names.get(name, name) for name in simulate.EVENT_NAMES if name != "page_view"}
+    return sorted(vendor_names - set(_SNOWPLOW_ECOMMERCE_ACTIONS))
+
+
+# The layout the Snowflake, Databricks and BigQuery (Loader 2) loaders write: one column per
+# self-describing event schema and one per entity schema (an array of entities), named
+# <unstruct_event|contexts>_<vendor with dots as underscores>_<name>_<major version>, as JSON; timestamps
+# as BigQuery exports them (' UTC'); the device class in the YAUAA enrichment's entity.
+_SNOWPLOW_EVENT_COLUMNS = "".join(
+    f"""
+    case when vendor_event_name = '{name}' then cast(properties as json) end
+        as unstruct_event_io_microconv_{name}_1,"""
+    for name in _snowplow_event_names()
+)
+_CART_ACTION = "vendor_event_name in ('add_to_cart', 'remove_from_cart')"
+_ECOMMERCE_ACTION = f"vendor_event_name in {_SNOWPLOW_ECOMMERCE_ACTIONS}"
+_SNOWPLOW_SQL = f"""
 select
     event_id,
     case when event_name = 'page_view' then 'page_view' else 'unstruct' end as event,
-    case when event_name = 'page_view' then 'page_view' else vendor_event_name end as event_name,
-    case when event_name is distinct from 'page_view' then cast(json_object(
-        'schema', 'iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0',
-        'data', json_object(
-            'schema', 'iglu:io.microconv/' || vendor_event_name || '/jsonschema/1-0-0',
-            'data', cast(properties as json)
-        )
-    ) as varchar) end as unstruct_event,
+    case when event_name = 'page_view' then 'com.snowplowanalytics.snowplow'
+        when {_ECOMMERCE_ACTION} then 'com.snowplowanalytics.snowplow.ecommerce'
+        when vendor_event_name is not null then 'io.microconv' end as event_vendor,
+    case when event_name = 'page_view' then 'page_view'
+        when {_ECOMMERCE_ACTION} then 'snowplow_ecommerce_action'
+        else vendor_event_name end as event_name,
+    case when {_ECOMMERCE_ACTION} then json_object('type', vendor_event_name) end
+        as unstruct_event_{_SNOWPLOW_ECOMMERCE}_snowplow_ecommerce_action_1,{_SNOWPLOW_EVENT_COLUMNS}
+    case when {_property("product_id")} is not null then json_array(json_object(
+        'id', {_property("product_id")},
+        'price', case when {_CART_ACTION} then json_extract(properties, '$.value') end,
+        'currency', case when {_CART_ACTION} then {_property("currency")} end,
+        'quantity', case when {_CART_ACTION} then 1 end
+    )) end as contexts_{_SNOWPLOW_ECOMMERCE}_product_1,
+    case when vendor_event_name = 'transaction' then json_array(json_object(
+        'transaction_id', {_property("order_id")},
+        'revenue', json_extract(properties, '$.value'),
+        'currency', {_property("currency")},
+        'payment_method', 'card',
+        'total_quantity', 1
+    )) end as contexts_{_SNOWPLOW_ECOMMERCE}_transaction_1,
+    case when vendor_event_name = 'checkout_step' then json_array(json_object('step', 1)) end
+        as contexts_{_SNOWPLOW_ECOMMERCE}_checkout_step_1,
+    case device_category when 'desktop' then json_array(json_object('deviceClass', 'Desktop'))
+        when 'mobile' then json_array(json_object('deviceClass', 'Phone'))
+        when 'tablet' then json_array(json_object('deviceClass', 'Tablet')) end
+        as contexts_nl_basjes_yauaa_context_1,
     anonymous_id as domain_userid,
     user_id,
-    coalesce(strftime(event_at, '%Y-%m-%d %H:%M:%S.%g'), event_timestamp) as derived_tstamp,
-    strftime(loaded_at_ts, '%Y-%m-%d %H:%M:%S.%g') as collector_tstamp,
+    coalesce(strftime(event_at, '%Y-%m-%d %H:%M:%S.%g UTC'), event_timestamp) as derived_tstamp,
+    strftime(loaded_at_ts, '%Y-%m-%d %H:%M:%S.%g UTC') as collector_tstamp,
     page_url,
     page_path as page_urlpath,
     page_referrer,
     utm_source as mkt_source,
     utm_medium as mkt_medium,
     utm_campaign as mkt_campaign,
-    device_category as dvce_type,
     country as geo_country,
     user_agent as useragent,
     ip_address as user_ipaddress
