@@ -5,7 +5,8 @@
     data and `contexts_<vendor>_<name>_<version>` holding an array of entities, with the vendor's dots
     as underscores, the version the major one (`_1`: Snowflake, Databricks, BigQuery Loader 2) or the
     full one (`_1_0_2`: BigQuery Loader 1), as nested records or as JSON text. The raw table keeps each
-    exported row as one JSON object, so these columns are found by listing its keys. -#}
+    exported row as one JSON object, so these columns are found by listing its keys, in any case
+    (Snowflake stores unquoted column names in upper case, and its unloads write them so). -#}
 
 {#- The keys of a row's JSON object that are per-schema columns with a value: the row's only lookups
     run over this short list, not over every column of the export. -#}
@@ -16,7 +17,7 @@
 {% macro duckdb__snowplow_schema_keys(record) -%}
     list_filter(
         json_keys({{ record }}),
-        lambda record_key: regexp_full_match(record_key, '(unstruct_event|contexts)_.+_[0-9]+')
+        lambda record_key: regexp_full_match(record_key, '(unstruct_event|contexts)_.+_[0-9]+', 'i')
             and json_extract_string({{ record }}, '$.' || record_key) is not null
     )
 {%- endmacro %}
@@ -24,7 +25,7 @@
 {% macro spark__snowplow_schema_keys(record) -%}
     filter(
         json_object_keys({{ record }}),
-        record_key -> record_key rlike '^(unstruct_event|contexts)_.+_[0-9]+$'
+        record_key -> record_key rlike '(?i)^(unstruct_event|contexts)_.+_[0-9]+$'
             and get_json_object({{ record }}, concat('$.', record_key)) is not null
     )
 {%- endmacro %}
@@ -39,7 +40,7 @@
 
 {% macro duckdb__snowplow_schema_column(schema_keys, prefix_literal) -%}
     list_sort(list_transform(
-        list_filter({{ schema_keys }}, lambda schema_key: regexp_full_match(schema_key, {{ prefix_literal }} || '_[0-9]+(_[0-9]+_[0-9]+)?')),
+        list_filter({{ schema_keys }}, lambda schema_key: regexp_full_match(schema_key, {{ prefix_literal }} || '_[0-9]+(_[0-9]+_[0-9]+)?', 'i')),
         lambda schema_key: {
             'major': cast(regexp_extract(schema_key, '_([0-9]+)(_([0-9]+)_([0-9]+))?$', 1) as integer),
             'minor': coalesce(try_cast(nullif(regexp_extract(schema_key, '_([0-9]+)(_([0-9]+)_([0-9]+))?$', 3), '') as integer), 999999),
@@ -51,7 +52,7 @@
 
 {% macro spark__snowplow_schema_column(schema_keys, prefix_literal) -%}
     array_max(transform(
-        filter({{ schema_keys }}, schema_key -> schema_key rlike concat('^', {{ prefix_literal }}, '_[0-9]+(_[0-9]+_[0-9]+)?$')),
+        filter({{ schema_keys }}, schema_key -> schema_key rlike concat('(?i)^', {{ prefix_literal }}, '_[0-9]+(_[0-9]+_[0-9]+)?$')),
         schema_key -> named_struct(
             'major', cast(regexp_extract(schema_key, '_([0-9]+)(_([0-9]+)_([0-9]+))?$', 1) as int),
             'minor', coalesce(cast(nullif(regexp_extract(schema_key, '_([0-9]+)(_([0-9]+)_([0-9]+))?$', 3), '') as int), 999999),

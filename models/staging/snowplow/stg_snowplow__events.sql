@@ -26,6 +26,7 @@ event_name_mappings as (
     where event_source = 'snowplow'
 ),
 
+-- Atomic columns by name, lower case or (Snowflake) upper case.
 extracted as (
     select
         source._source_file,
@@ -41,7 +42,10 @@ extracted as (
             'se_category', 'se_action', 'se_label', 'se_property', 'se_value',
             'tr_orderid', 'tr_total', 'tr_currency', 'unstruct_event',
         ] %}
-        {{ json_path_text('source.record', '$.' ~ column) }} as {{ column }},
+        coalesce(
+            {{ json_path_text('source.record', '$.' ~ column) }},
+            {{ json_path_text('source.record', '$.' ~ column | upper) }}
+        ) as {{ column }},
         {%- endfor %}
         {{ snowplow_schema_keys('source.record') }} as schema_keys,
         source.record
