@@ -77,18 +77,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .ingest import load_event_sources
+    from .ingest import LandingDirMissingError, load_event_sources, rejected_summary
 
+    if args.best_effort:
+        os.environ["MICROCONV_BEST_EFFORT"] = "1"
     settings = get_settings()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with run_lock(settings.duckdb_path, wait_message=_print), connect(settings.duckdb_path) as con:
-            reports = load_event_sources(con, settings.landing_dir, settings.landing_glob)
-    except WarehouseBusyError as error:
+            reports = load_event_sources(
+                con, settings.landing_dir, settings.landing_glob, settings.event_sources
+            )
+    except (WarehouseBusyError, LandingDirMissingError) as error:
         _print(f"Nothing was loaded: {error}")
         return 1
     for source, landing_dir, report in reports:
-        if not (source.is_contract or landing_dir.exists()):
+        if not landing_dir.is_dir():
             continue
         _print(
             f"{source.title} ({landing_dir}): loaded {report.rows_loaded:,} rows from {len(report.loaded)} "
@@ -96,6 +100,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
         for path, error in report.rejected:
             _print(f"  rejected {path}: {error}")
+    rejected = rejected_summary(reports)
+    if rejected and not settings.best_effort:
+        _print(rejected)
+        return 1
     return 0
 
 
@@ -192,6 +200,8 @@ def _run_job(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.best_effort:
+        os.environ["MICROCONV_BEST_EFFORT"] = "1"
     settings = get_settings()
     try:
         ok = run_job(
@@ -356,6 +366,12 @@ def cmd_spark_export(args: argparse.Namespace) -> int:
     return 0
 
 
+BEST_EFFORT_HELP = (
+    "build from the other files when a landing file is rejected (unreadable, or a contract file lacking "
+    "a required column); without it (or MICROCONV_BEST_EFFORT=1) a rejected file fails the run"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="microconv", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -382,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser(
         "load", help="load new landing files into the raw tables (raw.events, raw.<vendor>_events)"
     )
+    load.add_argument("--best-effort", action="store_true", help=BEST_EFFORT_HELP)
     load.set_defaults(func=cmd_load)
 
     run = sub.add_parser("run", help="run the Dagster job (ingestion + dbt build) in-process")
@@ -389,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--skip-tests", action="store_true", help="build models only (no dbt tests)")
     run.add_argument("--start", type=_iso_day, help="first day to process (YYYY-MM-DD, UTC)")
     run.add_argument("--end", type=_iso_day, help="last day to process, inclusive (default: yesterday)")
+    run.add_argument("--best-effort", action="store_true", help=BEST_EFFORT_HELP)
     run.set_defaults(func=cmd_run)
 
     docs = sub.add_parser("docs", help="generate dbt docs (models, columns, tests, lineage, exposures)")

@@ -4,11 +4,15 @@ raw.<vendor>_events (one JSON object per row, column `record`) for each vendor e
 Every contract column is stored as text, and a vendor row as its JSON text, so a bad value never fails
 a load (staging types and validates). A file is identified by the SHA-256 of its content: loading it
 again adds no rows. A file DuckDB cannot read at all is moved to `<landing>/_rejected/` with an
-`.error.txt` beside it, recorded in raw.rejected_files, and the other files still load.
+`.error.txt` beside it, recorded in raw.rejected_files, and the other files still load. So is a
+contract file that lacks a required column (REQUIRED_COLUMNS, e.g. `event_time` instead of
+`event_timestamp`): its every row would otherwise be quarantined. Vendor files are checked by their
+staging models (each vendor has its own required fields), not here.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import logging
 import shutil
@@ -62,6 +66,44 @@ LANDING_SUFFIXES: tuple[str, ...] = (
 )
 
 REJECTED_DIR_NAME = "_rejected"
+
+# The event contract's columns without which no row of a file can be valid (SPEC §1): a file lacking
+# one is rejected as a file. One of IDENTITY_COLUMNS is enough (anonymous or logged-in events).
+REQUIRED_COLUMNS: tuple[str, ...] = ("event_id", "event_name", "event_timestamp")
+IDENTITY_COLUMNS: tuple[str, ...] = ("anonymous_id", "user_id")
+
+
+class MissingColumnError(ValueError):
+    """A contract landing file lacks a required column."""
+
+
+class LandingDirMissingError(FileNotFoundError):
+    """An enabled source's landing directory does not exist (a typo in its setting, usually)."""
+
+
+def _closest(column: str, present: Iterable[str]) -> str:
+    """The file's column most like a missing one, among those that are not contract columns already."""
+    candidates = [name for name in present if name not in CONTRACT_COLUMNS]
+    match = difflib.get_close_matches(column, candidates, n=1, cutoff=0.6)
+    return f" (closest in the file: {match[0]})" if match else ""
+
+
+def missing_required_columns(present: Iterable[str]) -> str | None:
+    """Why a contract file with these columns cannot be loaded (None when it can): each missing
+    required column with the file's closest column name."""
+    names = [name.lower() for name in present]
+    problems = [
+        f"missing required column {column}{_closest(column, names)}"
+        for column in REQUIRED_COLUMNS
+        if column not in names
+    ]
+    if not any(column in names for column in IDENTITY_COLUMNS):
+        closest = "".join(_closest(column, names) for column in IDENTITY_COLUMNS)
+        problems.append(f"missing required column anonymous_id or user_id{closest}")
+    if not problems:
+        return None
+    return "; ".join(problems) + f" (columns found: {', '.join(names) or 'none'})"
+
 
 _LOAD_COLUMNS = """
     _source_file varchar not null,
@@ -175,6 +217,39 @@ def contract_select_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     return f"select {', '.join(columns)} from {reader}"
 
 
+def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
+    """The column names of a contract landing file (for JSON lines, every key of any row); None for
+    a JSON file without rows."""
+    literal = quote_literal(str(path))
+    if landing_format(path) == "json":
+        keys = con.execute(
+            "select distinct unnest(json_keys(json)) "
+            f"from read_json_objects({literal}, format = 'newline_delimited')"
+        ).fetchall()
+        if (
+            not keys
+            and not con.execute(
+                f"select count(*) from read_json_objects({literal}, format = 'newline_delimited')"
+            ).fetchone()[0]
+        ):
+            return None
+        return sorted(key for (key,) in keys)
+    reader = (
+        f"read_csv({literal}, all_varchar = true, header = true)"
+        if landing_format(path) == "csv"
+        else f"read_parquet({literal})"
+    )
+    return [row[0] for row in con.execute(f"describe select * from {reader}").fetchall()]
+
+
+def check_required_columns(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise MissingColumnError when a contract file lacks a required column."""
+    columns = file_columns(con, path)
+    problem = None if columns is None else missing_required_columns(columns)
+    if problem:
+        raise MissingColumnError(problem)
+
+
 def record_select_sql(path: Path) -> str:
     """A SELECT giving each row of one vendor file as a JSON object (`record`), in file order; nested
     records (GA4's event_params, Segment's context) stay nested."""
@@ -241,6 +316,8 @@ def load_file(
     relative = source_name(path, landing_dir)
     if con.execute("select 1 from raw.loaded_files where file_id = ?", [file_id]).fetchone():
         return -1
+    if source.is_contract:
+        check_required_columns(con, path)
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
     rows_sql = select_sql(con, path, source)
     con.execute("begin transaction")
@@ -304,7 +381,7 @@ def _load_one(
     """Load one file into the report; an unreadable file is moved aside and recorded."""
     try:
         rows = load_file(con, path, landing_dir, source)
-    except UNREADABLE_FILE_ERRORS as error:
+    except (*UNREADABLE_FILE_ERRORS, MissingColumnError) as error:
         message = describe_load_error(error)
         moved = _move_aside(path, landing_dir, message)
         con.execute(
@@ -321,18 +398,55 @@ def _load_one(
         report.loaded.append((str(path), rows))
 
 
+def landing_dir_setting(source: EventSource) -> str:
+    """The environment variable that sets a source's landing directory."""
+    return "MICROCONV_LANDING_DIR" if source.is_contract else f"MICROCONV_{source.name.upper()}_LANDING_DIR"
+
+
+def check_landing_dirs(contract_landing_dir: Path, enabled: Iterable[str]) -> None:
+    """Raise LandingDirMissingError naming the setting when an enabled source's landing directory does
+    not exist: loading nothing from a mistyped path must not look like a quiet day."""
+    missing = [
+        f"{landing_dir_setting(source)} points to {source.landing_dir(contract_landing_dir)}"
+        for name, source in EVENT_SOURCES.items()
+        if name in set(enabled) and not source.landing_dir(contract_landing_dir).is_dir()
+    ]
+    if missing:
+        raise LandingDirMissingError(
+            f"Landing folder not found: {'; '.join(missing)}, which does not exist. Fix the setting or "
+            "create the folder (MICROCONV_EVENT_SOURCES names the sources whose folders must exist)."
+        )
+
+
 def load_event_sources(
-    con: duckdb.DuckDBPyConnection, contract_landing_dir: Path, pattern: str = "**/*"
+    con: duckdb.DuckDBPyConnection,
+    contract_landing_dir: Path,
+    pattern: str = "**/*",
+    enabled: Iterable[str] = (CONTRACT.name,),
 ) -> list[tuple[EventSource, Path, LoadReport]]:
-    """Load the new files of every source; a vendor without a landing directory gets an empty report
-    (its raw table still exists, empty)."""
+    """Load the new files of every source. An enabled source (MICROCONV_EVENT_SOURCES) must have its
+    landing directory; another source without one gets an empty report (its raw table still exists)."""
+    check_landing_dirs(contract_landing_dir, enabled)
     ensure_raw_tables(con)
     reports = []
     for source in EVENT_SOURCES.values():
         landing_dir = source.landing_dir(contract_landing_dir)
-        if source.is_contract or landing_dir.exists():
+        if landing_dir.is_dir():
             report = load_landing_files(con, landing_dir, pattern=pattern, source=source)
         else:
             report = LoadReport()
         reports.append((source, landing_dir, report))
     return reports
+
+
+def rejected_summary(reports: Iterable[tuple[EventSource, Path, LoadReport]]) -> str | None:
+    """One message for the landing files rejected by this load (None when none were), saying how to
+    build from the rest anyway."""
+    rejected = [f"{path} ({error})" for _, _, report in reports for path, error in report.rejected]
+    if not rejected:
+        return None
+    return (
+        f"{len(rejected)} landing file(s) rejected and moved to {REJECTED_DIR_NAME}/: {'; '.join(rejected)}. "
+        "Fix and re-land them, or set MICROCONV_BEST_EFFORT=1 (microconv run/load --best-effort) to build "
+        "from the other files."
+    )

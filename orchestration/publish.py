@@ -21,6 +21,7 @@ import duckdb
 
 from .settings import Settings, get_settings
 from .sql import quote_identifier, quote_literal
+from .warehouse import with_lock_retry
 
 PUBLISHED_SCHEMAS = ("core", "marts", "config")
 PUBLISHED_FILE = "microconv.duckdb"
@@ -59,7 +60,8 @@ def publish(settings: Settings | None = None) -> PublishReport:
     try:
         with duckdb.connect() as con:
             # On Spark, the local mirror of the BI-facing tables written after the build.
-            con.execute(f"attach {quote_literal(str(settings.reader_path))} as warehouse (read_only)")
+            attach = f"attach {quote_literal(str(settings.reader_path))} as warehouse (read_only)"
+            with_lock_retry(lambda: con.execute(attach), settings.reader_path)
             published_path = quote_literal(str(staging_file))
             con.execute(f"attach {published_path} as published (storage_version '{STORAGE_VERSION}')")
             for schema, table in published_tables(con, "warehouse"):

@@ -19,6 +19,8 @@
 | MICROCONV_FIRST_PARTITION   | 2026-01-01 (first daily partition, UTC)   |
 | MICROCONV_FRESHNESS_HOURS   | 26 (newest load older: check warns)       |
 | MICROCONV_MIXPANEL_TIMEZONE | UTC (Mixpanel project time zone, IANA; dbt var mixpanel_timezone) |
+| MICROCONV_BEST_EFFORT       | unset: a rejected landing file fails the run; 1: build from the rest |
+| MICROCONV_LOCK_TIMEOUT_SECONDS | 600 (wait for another run or process holding the warehouse) |
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ class Settings:
     freshness_hours: float
     # The time zone a Mixpanel project's export writes `time` in (projects created before 2023).
     mixpanel_timezone: str = "UTC"
+    # The sources the models read (MICROCONV_EVENT_SOURCES, dbt var event_sources, comma-separated).
+    event_sources: tuple[str, ...] = ("microconv",)
+    # Rejected landing files fail the run unless the user opts into building from the rest.
+    best_effort: bool = False
+    lock_timeout_seconds: float = 600.0
 
     @property
     def reader_path(self) -> Path:
@@ -101,6 +108,13 @@ def get_settings() -> Settings:
         first_partition=os.environ.get("MICROCONV_FIRST_PARTITION", "2026-01-01"),
         freshness_hours=float(os.environ.get("MICROCONV_FRESHNESS_HOURS", "26")),
         mixpanel_timezone=mixpanel_timezone_from_env(),
+        event_sources=tuple(
+            name.strip()
+            for name in os.environ.get("MICROCONV_EVENT_SOURCES", "microconv").split(",")
+            if name.strip()
+        ),
+        best_effort=os.environ.get("MICROCONV_BEST_EFFORT", "").strip().lower() in ("1", "true", "yes"),
+        lock_timeout_seconds=float(os.environ.get("MICROCONV_LOCK_TIMEOUT_SECONDS", "").strip() or 600),
     )
 
 

@@ -28,7 +28,6 @@ from .dbt_cli import lock_error_in
 WAREHOUSE_POOL = "microconv_warehouse"
 LOCK_RETRIES = 5
 LOCK_RETRY_SECONDS = 30
-DEFAULT_LOCK_TIMEOUT_SECONDS = 600.0
 
 T = TypeVar("T")
 
@@ -39,8 +38,9 @@ class WarehouseBusyError(RuntimeError):
 
 def lock_timeout_seconds() -> float:
     """MICROCONV_LOCK_TIMEOUT_SECONDS: how long to wait for a warehouse another process holds."""
-    value = os.environ.get("MICROCONV_LOCK_TIMEOUT_SECONDS", "").strip()
-    return float(value) if value else DEFAULT_LOCK_TIMEOUT_SECONDS
+    from .settings import get_settings
+
+    return get_settings().lock_timeout_seconds
 
 
 def with_lock_retry(action: Callable[[], T], what: Path, timeout: float | None = None) -> T:

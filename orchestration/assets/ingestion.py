@@ -9,13 +9,14 @@ from dagster import (
     AssetKey,
     AssetSpec,
     BackfillPolicy,
+    Failure,
     MaterializeResult,
     MetadataValue,
     multi_asset,
 )
 from dagster_dbt import DbtCliResource
 
-from ..ingest import discover_files, load_event_sources, source_name
+from ..ingest import check_landing_dirs, discover_files, load_event_sources, rejected_summary, source_name
 from ..partitions import daily_partitions
 from ..settings import get_settings
 from ..sources import EVENT_SOURCES, EventSource
@@ -64,7 +65,9 @@ def _spec(source: EventSource) -> AssetSpec:
         "Loads new landing files (parquet/csv/jsonl, optionally gzipped) into the raw tables: the event "
         "contract's into raw.events, each vendor export's (GA4, Segment, Snowplow, Mixpanel) into "
         "raw.<vendor>_events. Each file is loaded once (by content hash) whatever the partition; "
-        "unreadable files are moved to _rejected/ and reported. The partition only tells the dbt step "
+        "unreadable files and contract files lacking a required column are moved to _rejected/ and fail "
+        "the run unless MICROCONV_BEST_EFFORT=1; an enabled source's missing landing folder fails it too. "
+        "The partition only tells the dbt step "
         "which days to reprocess."
     ),
 )
@@ -74,7 +77,7 @@ def raw_events(context: AssetExecutionContext, dbt: DbtCliResource):
         yield from _stage_on_spark(context, dbt)
         return
     with open_warehouse(settings.duckdb_path) as con:
-        loads = load_event_sources(con, settings.landing_dir, settings.landing_glob)
+        loads = load_event_sources(con, settings.landing_dir, settings.landing_glob, settings.event_sources)
         for source, landing_dir, report in loads:
             count_sql = f"select count(*) from raw.{source.raw_table}"
             total_rows = con.execute(count_sql).fetchone()[0]
@@ -101,6 +104,12 @@ def raw_events(context: AssetExecutionContext, dbt: DbtCliResource):
                     "total_raw_rows": int(total_rows),
                 },
             )
+    rejected = rejected_summary(loads)
+    if rejected and not settings.best_effort:
+        # The good files are loaded (each in its own transaction); nothing downstream is built or published.
+        raise Failure(rejected)
+    if rejected:
+        context.log.warning(f"Best effort (MICROCONV_BEST_EFFORT): building without them. {rejected}")
 
 
 def _stage_on_spark(context: AssetExecutionContext, dbt: DbtCliResource):
@@ -109,6 +118,7 @@ def _stage_on_spark(context: AssetExecutionContext, dbt: DbtCliResource):
     from ..engines.spark import landing_views_args
 
     settings = get_settings()
+    check_landing_dirs(settings.landing_dir, settings.event_sources)
     arguments = json.dumps(landing_views_args(settings))
     dbt.cli(["run-operation", "stage_landing_files", "--args", arguments]).wait()
     for name, source in EVENT_SOURCES.items():

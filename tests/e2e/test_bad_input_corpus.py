@@ -1,6 +1,7 @@
 """A hand-written corpus of bad input (tests/corpus/bad_input): every row ends clean, quarantined with
 the expected reason, or counted as a duplicate; unreadable files are moved aside with their error;
-the accounting balances; `microconv run` exits 0 and says what it rejected."""
+the accounting balances; `microconv run --best-effort` exits 0 and says what it rejected (without
+--best-effort a rejected file fails the run: tests/unit/test_cli_safety.py)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory):
     }
     microconv = Path(sys.executable).parent / "microconv"
     completed = subprocess.run(
-        [str(microconv), "run", "--start", "2026-01-01", "--end", "2026-01-01"],
+        [str(microconv), "run", "--best-effort", "--start", "2026-01-01", "--end", "2026-01-01"],
         env=env,
         capture_output=True,
         text=True,

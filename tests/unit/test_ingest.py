@@ -56,7 +56,15 @@ def test_loads_every_format_with_schema_drift(tmp_path: Path, con: duckdb.DuckDB
     # Gzipped JSON lines: properties as a nested object in one row, a string in the other.
     with gzip.open(tmp_path / "b.jsonl.gz", "wt") as handle:
         handle.write(
-            json.dumps({"event_id": "e2", "event_name": "cta_click", "properties": {"cta_id": "x"}}) + "\n"
+            json.dumps(
+                {
+                    "event_id": "e2",
+                    "event_name": "cta_click",
+                    "event_timestamp": "2026-01-01T10:01:00Z",
+                    "properties": {"cta_id": "x"},
+                }
+            )
+            + "\n"
         )
         handle.write(json.dumps({"event_id": "e3", "user_id": "u1", "properties": "{bad"}) + "\n")
     # Parquet with a typed timestamp and a struct column.
@@ -64,6 +72,8 @@ def test_loads_every_format_with_schema_drift(tmp_path: Path, con: duckdb.DuckDB
         pa.table(
             {
                 "event_id": ["e4"],
+                "event_name": ["video_progress"],
+                "anonymous_id": ["a4"],
                 "event_timestamp": pa.array([1767261600000000], pa.timestamp("us")),
                 "properties": [{"video_percent": 50}],
                 "country": ["DE"],
@@ -86,7 +96,9 @@ def test_loads_every_format_with_schema_drift(tmp_path: Path, con: duckdb.DuckDB
 
 
 def test_loading_a_file_twice_adds_no_rows(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    (tmp_path / "a.csv").write_text("event_id,event_name\ne1,page_view\ne2,page_view\n")
+    (tmp_path / "a.csv").write_text(
+        "event_id,event_name,event_timestamp,user_id\ne1,page_view,,u1\ne2,page_view,,u1\n"
+    )
     first = load_landing_files(con, tmp_path)
     second = load_landing_files(con, tmp_path)
     assert first.rows_loaded == 2
@@ -101,7 +113,7 @@ def test_loading_a_file_twice_adds_no_rows(tmp_path: Path, con: duckdb.DuckDBPyC
 def test_unreadable_file_is_moved_aside_and_others_load(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
-    (tmp_path / "good.csv").write_text("event_id,event_name\ne1,page_view\n")
+    (tmp_path / "good.csv").write_text("event_id,event_name,event_timestamp,anonymous_id\ne1,page_view,,a1\n")
     (tmp_path / "broken.parquet").write_bytes(b"this is not parquet at all")
     report = load_landing_files(con, tmp_path)
     assert report.rows_loaded == 1
@@ -123,3 +135,86 @@ def test_load_errors_are_one_line_without_the_quoted_raw_line() -> None:
     )
     message = describe_load_error(error)
     assert message == "ValueError: CSV Error on Line: 2 Invalid unicode detected."
+
+
+REQUIRED_HEADER = "event_id,event_name,event_timestamp,anonymous_id"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        # A renamed column: every row would have been quarantined as unparseable_timestamp.
+        (
+            "renamed.csv",
+            "event_id,event_name,event_time,anonymous_id\ne1,page_view,2026-01-01T10:00:00Z,a1\n",
+            "missing required column event_timestamp (closest in the file: event_time)",
+        ),
+        (
+            "no_identity.jsonl",
+            '{"event_id": "e1", "event_name": "page_view", "event_timestamp": "2026-01-01", '
+            '"anon_id": "a"}\n',
+            "missing required column anonymous_id or user_id (closest in the file: anon_id)",
+        ),
+        (
+            "no_name.csv",
+            "event_id,event,event_timestamp,user_id\ne1,page_view,2026-01-01T10:00:00Z,u1\n",
+            "missing required column event_name (closest in the file: event)",
+        ),
+    ],
+)
+def test_a_contract_file_lacking_a_required_column_is_rejected_as_a_file(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, name: str, content: str, reason: str
+) -> None:
+    (tmp_path / name).write_text(content)
+    (tmp_path / "good.csv").write_text(f"{REQUIRED_HEADER}\ne9,page_view,2026-01-01T10:00:00Z,a9\n")
+    report = load_landing_files(con, tmp_path)
+    assert report.rows_loaded == 1
+    assert [path for path, _ in report.rejected] == [str(tmp_path / name)]
+    assert reason in report.rejected[0][1]
+    error_file = tmp_path / "_rejected" / f"{name}.error.txt"
+    assert reason in error_file.read_text()
+    assert not (tmp_path / name).exists()
+    assert con.execute("select count(*) from raw.events where _source_file = ?", [name]).fetchone()[0] == 0
+    assert con.execute("select count(*) from raw.rejected_files").fetchone()[0] == 1
+
+
+def test_required_columns_are_matched_case_insensitively_and_either_id_is_enough() -> None:
+    from orchestration.ingest import missing_required_columns
+
+    assert missing_required_columns(["EVENT_ID", "Event_Name", "event_timestamp", "user_id"]) is None
+    assert missing_required_columns(["event_id", "event_name", "event_timestamp", "anonymous_id"]) is None
+    assert missing_required_columns([]) == (
+        "missing required column event_id; missing required column event_name; missing required column "
+        "event_timestamp; missing required column anonymous_id or user_id (columns found: none)"
+    )
+
+
+def test_vendor_files_are_not_held_to_the_contract_columns(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    from orchestration.sources import EVENT_SOURCES
+
+    (tmp_path / "export.jsonl").write_text('{"event": "Purchase", "properties": {"time": 1772460300}}\n')
+    report = load_landing_files(con, tmp_path, source=EVENT_SOURCES["mixpanel"])
+    assert report.rejected == [] and report.rows_loaded == 1
+
+
+def test_a_missing_landing_folder_is_an_error_naming_its_setting(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.ingest import LandingDirMissingError, load_event_sources
+
+    monkeypatch.delenv("MICROCONV_GA4_LANDING_DIR", raising=False)
+    with pytest.raises(LandingDirMissingError, match=r"MICROCONV_LANDING_DIR points to .*typo"):
+        load_event_sources(con, tmp_path / "typo")
+    (tmp_path / "events").mkdir()
+    with pytest.raises(LandingDirMissingError, match=r"MICROCONV_GA4_LANDING_DIR points to .*ga4") as raised:
+        load_event_sources(con, tmp_path / "events", enabled=("microconv", "ga4"))
+    assert "MICROCONV_LANDING_DIR" not in str(raised.value)
+    # A source that is not enabled needs no folder; the contract's is not needed for a vendor-only build.
+    (tmp_path / "vendor_only" / "ga4").mkdir(parents=True)
+    reports = load_event_sources(con, tmp_path / "vendor_only" / "events", enabled=("ga4",))
+    assert [(source.name, report.loaded) for source, _, report in reports][:2] == [
+        ("microconv", []),
+        ("ga4", []),
+    ]
