@@ -97,6 +97,7 @@ joined as (
     left join traffic_sources
         on coalesce(landing_events.utm_source, '') = traffic_sources.source_value
         and coalesce(landing_events.utm_medium, '') = traffic_sources.medium_value
+        and coalesce(landing_events.utm_campaign, '') = traffic_sources.campaign_value
         and coalesce(landing_events.referrer_host, '') = traffic_sources.referrer_value
 ),
 

@@ -100,8 +100,21 @@ renamed as (
         ) as page_path,
         nullif(trim(source.page_referrer), '') as page_referrer,
         {{ url_host('source.page_referrer') }} as referrer_host,
-        lower(nullif(trim(source.utm_source), '')) as utm_source,
-        lower(nullif(trim(source.utm_medium), '')) as utm_medium,
+        -- Without campaign tags, an ad click id in the page URL (var click_id_sources) names the source.
+        lower(coalesce(
+            nullif(trim(source.utm_source), ''),
+            case
+                when nullif(trim(source.utm_medium), '') is null
+                    then {{ click_id_traffic_source('source.page_url', 'source') }}
+            end
+        )) as utm_source,
+        lower(coalesce(
+            nullif(trim(source.utm_medium), ''),
+            case
+                when nullif(trim(source.utm_source), '') is null
+                    then {{ click_id_traffic_source('source.page_url', 'medium') }}
+            end
+        )) as utm_medium,
         nullif(trim(source.utm_campaign), '') as utm_campaign,
         nullif(trim(source.utm_content), '') as utm_content,
         nullif(trim(source.utm_term), '') as utm_term,
