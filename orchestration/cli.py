@@ -37,10 +37,14 @@ def ensure_dagster_home(settings: Settings) -> Path:
     return home
 
 
-GENERATED_FILE_PATTERNS = ("events_*", "segment_*", "export_*")
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
+    return 0 if _generate(args) is not None else 2
+
+
+def _generate(args: argparse.Namespace) -> list[Path] | None:
+    """Generate into the folder; None (after saying why) when it holds files generate did not write,
+    or earlier generated files without --overwrite."""
+    from .demo import foreign_files, generated_names, remove_generated
     from .generator import GeneratorConfig, generate
 
     out = (
@@ -48,14 +52,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if args.out
         else EVENT_SOURCES[args.vendor or "microconv"].landing_dir(get_settings().landing_dir)
     )
-    existing = (
-        [path for pattern in GENERATED_FILE_PATTERNS for path in out.glob(pattern)] if out.exists() else []
-    )
+    foreign = foreign_files(out)
+    if foreign:
+        names = ", ".join(str(path.relative_to(out)) for path in foreign[:3])
+        _print(
+            f"{out} holds {len(foreign)} landing file(s) that microconv did not generate ({names}"
+            f"{', …' if len(foreign) > 3 else ''}): they would be loaded with the generated events, and "
+            "microconv never deletes them. Move them, or generate into an empty folder."
+        )
+        return None
+    existing = [out / name for name in sorted(generated_names(out)) if (out / name).exists()]
     if existing and not args.overwrite:
-        _print(f"{out} already holds {len(existing)} event files; pass --overwrite to replace them.")
-        return 2
-    for path in existing:
-        path.unlink()
+        _print(
+            f"{out} already holds {len(existing)} generated event files; pass --overwrite to replace them."
+        )
+        return None
+    if args.overwrite:
+        remove_generated(out)
     config = GeneratorConfig(
         events=args.events,
         days=args.days,
@@ -73,7 +86,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"in {elapsed:.1f}s ({result.rows / max(elapsed, 1e-9):,.0f} rows/s); "
         f"manifest: {out / '_manifest.json'}"
     )
-    return 0
+    return result.files
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -229,11 +242,44 @@ def cmd_summary(_: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = get_settings()
+    try:
+        with run_lock(settings.duckdb_path, wait_message=_print):
+            return _demo(args, settings)
+    except WarehouseBusyError as error:
+        _print(f"Nothing was run: {error}")
+        return 1
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .demo import delete_demo_warehouse, foreign_files, not_a_demo_warehouse, record_demo_files
+    from .ingest import landing_dir_setting
+
     source = EVENT_SOURCES[args.event_source]
     landing_dir = source.landing_dir(settings.landing_dir)
+    # Every source's folder is loaded into the demo's warehouse: none may hold files the demo did not write.
+    refusals = []
+    for each in EVENT_SOURCES.values():
+        folder = each.landing_dir(settings.landing_dir)
+        foreign = foreign_files(folder)
+        if foreign:
+            names = ", ".join(str(path.relative_to(folder)) for path in foreign[:3])
+            refusals.append(
+                f"{folder} ({landing_dir_setting(each)}) holds {len(foreign)} landing file(s) the demo did "
+                f"not write ({names}{', …' if len(foreign) > 3 else ''})"
+            )
     if args.fresh and settings.duckdb_path.exists():
-        settings.duckdb_path.unlink()
-        shutil.rmtree(landing_dir / "_rejected", ignore_errors=True)
+        reason = not_a_demo_warehouse(settings.duckdb_path)
+        if reason:
+            refusals.append(f"{reason}; set MICROCONV_DUCKDB_PATH to another file, or pass --no-fresh")
+    if refusals:
+        _print(
+            "The demo deletes and loads only files it wrote itself, and would mix or delete yours:\n  "
+            + "\n  ".join(refusals)
+            + "\nPoint MICROCONV_LANDING_DIR (and MICROCONV_DUCKDB_PATH) at empty places for the demo."
+        )
+        return 2
+    if args.fresh:
+        delete_demo_warehouse(settings.duckdb_path)
     # The models read the demo's source only (files of other sources still load into their raw tables).
     os.environ["MICROCONV_EVENT_SOURCES"] = source.name
     if source.name == "mixpanel":
@@ -255,8 +301,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         overwrite=True,
         verbose=True,
     )
-    if cmd_generate(generate_args) != 0:
-        return 1
+    files = _generate(generate_args)
+    if files is None:
+        return 2
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    record_demo_files(settings.duckdb_path, files, keep_previous=not args.fresh)
     if not run_job(full_refresh=True).success:
         _print("The Dagster job failed; see the log above.")
         return 1
@@ -366,6 +415,13 @@ def cmd_spark_export(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_FRESH_HELP = (
+    "start from an empty warehouse (default). A fresh demo deletes only what earlier demos wrote: the "
+    "files listed in the landing folder's _manifest.json (and their copies in _rejected/), and the "
+    "warehouse file (with its .wal and <warehouse>.demo.json) when every file it ever loaded is one the "
+    "demo generated. It deletes nothing else: it refuses to run when a landing folder holds files it "
+    "did not write, or the warehouse holds other data"
+)
 BEST_EFFORT_HELP = (
     "build from the other files when a landing file is rejected (unreadable, or a contract file lacking "
     "a required column); without it (or MICROCONV_BEST_EFFORT=1) a rejected file fails the run"
@@ -391,7 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--gzip", action="store_true", help="gzip csv/jsonl files")
     gen.add_argument("--dirty-share", type=float, default=0.02, help="share of dirty rows (0-1)")
     gen.add_argument("--late-share", type=float, default=0.03, help="share of rows loaded 1-4 days late")
-    gen.add_argument("--overwrite", action="store_true", help="replace existing event files in --out")
+    gen.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the files an earlier generate wrote in --out (listed in its _manifest.json); other "
+        "files are never deleted, and a folder holding landing files generate did not write is refused",
+    )
     gen.add_argument("--verbose", action="store_true", help="show progress for small runs too")
     gen.set_defaults(func=cmd_generate)
 
@@ -440,7 +501,13 @@ def build_parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="print rows per layer and the data-quality accounting")
     summary.set_defaults(func=cmd_summary)
 
-    demo = sub.add_parser("demo", help="generate demo events, run the job, print a summary")
+    demo = sub.add_parser(
+        "demo",
+        help="generate demo events, run the job, print a summary",
+        description="Generate demo events into the landing folder, run the Dagster job, print a summary. "
+        + DEMO_FRESH_HELP.replace("start from an empty warehouse (default). ", "")
+        + ".",
+    )
     demo.add_argument("--events", type=int, default=1_000_000)
     demo.add_argument("--days", type=int, default=60)
     demo.add_argument("--seed", type=int, default=42)
@@ -455,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="start from an empty warehouse (default)",
+        help=DEMO_FRESH_HELP,
     )
     demo.set_defaults(func=cmd_demo)
     return parser

@@ -20,10 +20,10 @@ from dagster import (
     define_asset_job,
 )
 
-from orchestration.warehouse import WarehouseBusyError, connect, run_lock, run_lock_path
-
 
 def test_a_second_run_waits_for_the_first_then_says_who_holds_the_warehouse(tmp_path: Path) -> None:
+    from orchestration.warehouse import WarehouseBusyError, run_lock, run_lock_path
+
     warehouse = tmp_path / "microconv.duckdb"
     holding, release = threading.Event(), threading.Event()
 
@@ -49,6 +49,8 @@ def test_a_second_run_waits_for_the_first_then_says_who_holds_the_warehouse(tmp_
 
 
 def test_run_lock_is_reentrant_in_one_process(tmp_path: Path) -> None:
+    from orchestration.warehouse import run_lock, run_lock_path
+
     warehouse = tmp_path / "microconv.duckdb"
     with run_lock(warehouse, timeout=0.2), run_lock(warehouse, timeout=0.2):
         assert run_lock_path(warehouse).exists()
@@ -58,6 +60,7 @@ def test_microconv_run_refuses_before_doing_anything_while_another_run_holds_the
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from orchestration import cli, project
+    from orchestration.warehouse import run_lock
 
     warehouse = tmp_path / "microconv.duckdb"
     monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(warehouse))
@@ -92,6 +95,8 @@ def test_microconv_run_refuses_before_doing_anything_while_another_run_holds_the
 def test_connect_waits_for_a_writer_in_another_process(tmp_path: Path) -> None:
     import subprocess
     import sys
+
+    from orchestration.warehouse import WarehouseBusyError, connect
 
     path = tmp_path / "w.duckdb"
     duckdb.connect(str(path)).close()

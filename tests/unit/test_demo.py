@@ -1,0 +1,127 @@
+"""`microconv demo` and `microconv generate` delete only what they wrote, and refuse folders holding
+files they did not write (they would be mixed into the demo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+
+from orchestration import cli
+
+SMALL = ["--events", "400", "--days", "2", "--seed", "3"]
+
+
+@pytest.fixture
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    landing = tmp_path / "landing" / "events"
+    warehouse = tmp_path / "warehouse" / "microconv.duckdb"
+    monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing))
+    monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(warehouse))
+    monkeypatch.setenv("MICROCONV_PUBLISH_DIR", str(tmp_path / "publish"))
+    monkeypatch.delenv("MICROCONV_EVENT_SOURCES", raising=False)
+    for vendor in ("GA4", "SEGMENT", "SNOWPLOW", "MIXPANEL"):
+        monkeypatch.delenv(f"MICROCONV_{vendor}_LANDING_DIR", raising=False)
+    runs: list[dict] = []
+
+    def fake_run_job(**kwargs):
+        runs.append(kwargs)
+        return SimpleNamespace(success=False)
+
+    # The job itself is not under test: the demo's file handling before it is.
+    monkeypatch.setattr(cli, "run_job", fake_run_job)
+    return SimpleNamespace(landing=landing, warehouse=warehouse, runs=runs)
+
+
+def _user_warehouse(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.loaded_files as select 'abc' as file_id, 'mine.csv' as source_file")
+
+
+def test_demo_refuses_a_landing_folder_holding_the_users_files_and_deletes_nothing(
+    paths: SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = [paths.landing / "export_2026-01.csv", paths.landing / "events_mine.parquet"]
+    nested = paths.landing / "2026" / "01" / "mine.jsonl"
+    for path in [*mine, nested]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("event_id\n1\n")
+    _user_warehouse(paths.warehouse)
+    assert cli.main(["demo", *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert "3 landing file(s) the demo did not write" in err and "MICROCONV_LANDING_DIR" in err
+    assert all(path.read_text() == "event_id\n1\n" for path in [*mine, nested])
+    assert paths.warehouse.exists() and paths.runs == []
+    assert not (paths.landing / "_manifest.json").exists()
+
+
+def test_demo_refuses_to_delete_a_warehouse_it_did_not_build(
+    paths: SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orchestration.demo import demo_record_path
+
+    _user_warehouse(paths.warehouse)
+    assert cli.main(["demo", *SMALL]) == 2
+    assert "was not built by `microconv demo`" in capsys.readouterr().err
+    # Even with a demo record beside it, a warehouse that loaded other files is not the demo's.
+    demo_record_path(paths.warehouse).write_text('{"file_ids": ["def"]}')
+    assert cli.main(["demo", *SMALL]) == 2
+    assert "1 loaded file(s) the demo did not write (e.g. mine.csv)" in capsys.readouterr().err
+    assert paths.warehouse.exists() and paths.runs == []
+
+
+def test_a_fresh_demo_replaces_its_own_files_and_warehouse_only(paths: SimpleNamespace) -> None:
+    from orchestration.demo import demo_record_path
+
+    assert cli.main(["demo", *SMALL]) == 1  # the (stubbed) job failed
+    first = set(paths.landing.glob("events_*.parquet"))
+    assert first and demo_record_path(paths.warehouse).exists()
+    notes = paths.landing / "README.txt"  # not a landing file: neither loaded nor deleted
+    notes.write_text("my notes")
+    # As if the demo's run had built the warehouse from its files (file_id = SHA-256 of the file).
+    from orchestration.ingest import file_digest
+
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.loaded_files (file_id varchar, source_file varchar)")
+        con.executemany(
+            "insert into raw.loaded_files values (?, ?)", [[file_digest(p), p.name] for p in first]
+        )
+    assert cli.main(["demo", "--events", "400", "--days", "3", "--seed", "4"]) == 1
+    assert not paths.warehouse.exists()  # the demo's own warehouse was deleted
+    assert notes.read_text() == "my notes"
+    assert len(set(paths.landing.glob("events_*.parquet"))) >= 3
+    assert len(paths.runs) == 2
+
+
+def test_generate_overwrite_never_deletes_files_it_did_not_write(
+    paths: SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = paths.landing.parent / "out"
+    out.mkdir(parents=True)
+    mine = out / "export_2026-01-01.csv"
+    mine.write_text("event_id\n1\n")
+    assert cli.main(["generate", "--out", str(out), "--overwrite", *SMALL]) == 2
+    assert mine.read_text() == "event_id\n1\n"
+    assert "did not generate (export_2026-01-01.csv)" in capsys.readouterr().err
+    mine.unlink()
+    assert cli.main(["generate", "--out", str(out), *SMALL]) == 0
+    assert cli.main(["generate", "--out", str(out), *SMALL]) == 2  # earlier files: --overwrite needed
+    assert cli.main(["generate", "--out", str(out), "--overwrite", "--events", "400", "--days", "1"]) == 0
+    from orchestration.demo import generated_names
+
+    # The earlier generation's files are gone, the new one's are there: exactly its manifest.
+    assert set(out.glob("events_*")) == {out / name for name in generated_names(out)} != set()
+
+
+def test_demo_help_says_exactly_what_a_fresh_demo_removes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "deletes only what earlier demos wrote" in text
+    assert "_manifest.json" in text and ".demo.json" in text and "_rejected/" in text
+    assert "refuses to run when a landing folder holds files it did not write" in text
