@@ -137,6 +137,7 @@ def demo_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pat
         vendor = None if source == "microconv" else source
         landing_dir = root / "landing" / ("events" if vendor is None else vendor)
         manifest = generate(DEMO, landing_dir, "parquet", vendor=vendor).manifest
+        (root / "landing" / "events").mkdir(exist_ok=True)  # the contract folder, empty for a vendor demo
         database = root / "warehouse" / "microconv.duckdb"
         database.parent.mkdir()
         _load(root / "landing", database)
