@@ -16,9 +16,8 @@
 
 {% macro duckdb__snowplow_schema_keys(record) -%}
     list_filter(
-        json_keys({{ record }}),
-        lambda record_key: regexp_full_match(record_key, '(unstruct_event|contexts)_.+_[0-9]+', 'i')
-            and json_extract_string({{ record }}, '$.' || record_key) is not null
+        list_filter(json_keys({{ record }}), lambda record_key: regexp_full_match(record_key, '(unstruct_event|contexts)_.+_[0-9]+', 'i')),
+        lambda record_key: json_extract_string({{ record }}, '$.' || record_key) is not null
     )
 {%- endmacro %}
 
