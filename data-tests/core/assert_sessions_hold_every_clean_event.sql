@@ -1,4 +1,7 @@
 -- Every clean event belongs to exactly one session: session event counts add up to the event stream.
+-- Shown in Dagster as a check of fct_sessions (a test reading several models needs one named).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_sessions'}}}) }}
+
 with
 
 events as (

@@ -1,4 +1,7 @@
 -- dim_users totals agree with the facts they summarise (no user lost or double counted).
+-- Shown in Dagster as a check of dim_users (a test reading several models needs one named).
+{{ config(meta={'dagster': {'ref': {'name': 'dim_users'}}}) }}
+
 with
 
 users as (

@@ -1,5 +1,8 @@
 -- For every attribution model, the credited conversions equal the number of macro-conversions and the
 -- credited revenue their revenue (1e-9 relative), in channel, campaign and micro-conversion attribution.
+-- Shown in Dagster as a check of channel_attribution (a test reading several models needs one named).
+{{ config(meta={'dagster': {'ref': {'name': 'channel_attribution'}}}) }}
+
 with
 
 conversions as (

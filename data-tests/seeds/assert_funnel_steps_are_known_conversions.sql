@@ -1,5 +1,8 @@
 -- Every funnel step names a micro- or macro-conversion of the catalogues (a typo would silently
 -- produce an empty step).
+-- Shown in Dagster as a check of funnel_definitions (a test reading several models needs one named).
+{{ config(meta={'dagster': {'ref': {'name': 'funnel_definitions'}}}) }}
+
 with
 
 funnel_definitions as (

@@ -1,0 +1,23 @@
+"""Every dbt test is a Dagster asset check (none logged as an observation with a warning every run)."""
+
+from __future__ import annotations
+
+import json
+
+from dagster_dbt.asset_utils import get_asset_check_key_for_test
+
+from orchestration.project import microconv_project, prepare_manifest
+
+
+def test_every_dbt_test_is_an_asset_check() -> None:
+    manifest = json.loads(prepare_manifest().read_text())
+    from orchestration.assets.dbt import TRANSLATOR
+
+    tests = [unique_id for unique_id in manifest["nodes"] if unique_id.startswith("test.")]
+    unmapped = [
+        unique_id
+        for unique_id in tests
+        if get_asset_check_key_for_test(manifest, TRANSLATOR, unique_id, microconv_project) is None
+    ]
+    assert len(tests) > 100
+    assert unmapped == []
