@@ -251,7 +251,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from .demo import delete_demo_warehouse, foreign_files, not_a_demo_warehouse, record_demo_files
+    from .demo import (
+        delete_demo_warehouse,
+        foreign_files,
+        generated_names,
+        not_a_demo_warehouse,
+        record_demo_files,
+    )
     from .ingest import landing_dir_setting
 
     source = EVENT_SOURCES[args.event_source]
@@ -267,10 +273,11 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
                 f"{folder} ({landing_dir_setting(each)}) holds {len(foreign)} landing file(s) the demo did "
                 f"not write ({names}{', …' if len(foreign) > 3 else ''})"
             )
-    if args.fresh and settings.duckdb_path.exists():
+    # Fresh or not, demo events never go into (nor replace) a warehouse holding other data.
+    if settings.duckdb_path.exists():
         reason = not_a_demo_warehouse(settings.duckdb_path)
         if reason:
-            refusals.append(f"{reason}; set MICROCONV_DUCKDB_PATH to another file, or pass --no-fresh")
+            refusals.append(f"{reason}; set MICROCONV_DUCKDB_PATH to another file")
     if refusals:
         _print(
             "The demo deletes and loads only files it wrote itself, and would mix or delete yours:\n  "
@@ -305,7 +312,14 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     if files is None:
         return 2
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    record_demo_files(settings.duckdb_path, files, keep_previous=not args.fresh)
+    # Earlier demos' files in the other sources' folders load too: they are the demo's as well.
+    earlier = [
+        folder / name
+        for folder in (each.landing_dir(settings.landing_dir) for each in EVENT_SOURCES.values())
+        for name in generated_names(folder)
+        if (folder / name).is_file()
+    ]
+    record_demo_files(settings.duckdb_path, [*files, *earlier], keep_previous=not args.fresh)
     if not run_job(full_refresh=True).success:
         _print("The Dagster job failed; see the log above.")
         return 1

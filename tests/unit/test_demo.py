@@ -71,6 +71,8 @@ def test_demo_refuses_to_delete_a_warehouse_it_did_not_build(
     demo_record_path(paths.warehouse).write_text('{"file_ids": ["def"]}')
     assert cli.main(["demo", *SMALL]) == 2
     assert "1 loaded file(s) the demo did not write (e.g. mine.csv)" in capsys.readouterr().err
+    # Nor are demo events added to it.
+    assert cli.main(["demo", "--no-fresh", *SMALL]) == 2
     assert paths.warehouse.exists() and paths.runs == []
 
 
@@ -125,3 +127,28 @@ def test_demo_help_says_exactly_what_a_fresh_demo_removes(capsys: pytest.Capture
     assert "deletes only what earlier demos wrote" in text
     assert "_manifest.json" in text and ".demo.json" in text and "_rejected/" in text
     assert "refuses to run when a landing folder holds files it did not write" in text
+
+
+def _as_if_loaded(warehouse: Path, files: list[Path]) -> None:
+    """A warehouse whose raw.loaded_files lists these files (file_id = SHA-256, as the loader keeps)."""
+    from orchestration.ingest import file_digest
+
+    warehouse.unlink(missing_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.loaded_files (file_id varchar, source_file varchar)")
+        con.executemany(
+            "insert into raw.loaded_files values (?, ?)", [[file_digest(p), p.name] for p in files]
+        )
+
+
+def test_demos_in_turn_from_different_sources_recognise_each_others_files(paths: SimpleNamespace) -> None:
+    ga4 = paths.landing.parent / "ga4"
+    assert cli.main(["demo", *SMALL]) == 1
+    contract_files = sorted(paths.landing.glob("events_*"))
+    _as_if_loaded(paths.warehouse, contract_files)
+    assert cli.main(["demo", "--event-source", "ga4", *SMALL]) == 1
+    # The ga4 demo's run also loaded the contract demo's files, still in their folder.
+    _as_if_loaded(paths.warehouse, [*contract_files, *sorted(ga4.glob("*.parquet"))])
+    assert cli.main(["demo", *SMALL]) == 1  # not refused (2): every loaded file is a demo file
+    assert not paths.warehouse.exists() and len(paths.runs) == 3
