@@ -3,8 +3,14 @@
     event_id is used when the site sends one, else a hash of the fields that identify an event, which
     are the same in events_intraday_* and in the daily table that later repeats it (so the copy counts
     once, as a duplicate). Campaign fields come from collected_traffic_source (event-scoped), then the
-    event's source/medium/campaign parameters, then a gclid (google / cpc); traffic_source is the
-    user's first-touch source and is used only on events of the user's first session. -#}
+    event's source/medium/campaign parameters, then a click id (collected gclid / dclid: google / cpc;
+    else one of var click_id_sources in page_location, as stg_tracking__events reads it). first_visit,
+    session_start and the landing page_view share a timestamp and only some of them carry the source, so
+    an event of a GA4 session (user_pseudo_id + ga_session_id) without campaign fields, at or before the
+    session's first event that has some, takes that event's (likewise page_location and page_referrer):
+    whichever of them sorts first, the session's landing event has the session's source. traffic_source
+    is the user's first-touch source and is used only on events of the user's first session. A transaction_id of
+    "(not set)" or '' (GA4's value for a purchase sent without one) is no order id. -#}
 
 with
 
@@ -56,6 +62,7 @@ extracted as (
         {{ json_path_text('params_listed.record', '$.collected_traffic_source.manual_content') }} as collected_content,
         {{ json_path_text('params_listed.record', '$.collected_traffic_source.manual_term') }} as collected_term,
         {{ json_path_text('params_listed.record', '$.collected_traffic_source.gclid') }} as gclid,
+        {{ json_path_text('params_listed.record', '$.collected_traffic_source.dclid') }} as dclid,
         {{ json_path_text('params_listed.record', '$.traffic_source.source') }} as first_touch_source,
         {{ json_path_text('params_listed.record', '$.traffic_source.medium') }} as first_touch_medium,
         {{ json_path_text('params_listed.record', '$.traffic_source.name') }} as first_touch_campaign,
@@ -98,12 +105,161 @@ mapped as (
             ])) }}
         ) as event_id,
         extracted.ga_session_number = '1' as is_first_session,
-        coalesce(country_codes.country_code, nullif(extracted.geo_country, '(not set)')) as country
+        coalesce(country_codes.country_code, nullif(extracted.geo_country, '(not set)')) as country,
+        cast(extracted.event_timestamp_micros as bigint) as event_micros,
+        coalesce(extracted.collected_source, extracted.param_source) as own_source,
+        coalesce(extracted.collected_medium, extracted.param_medium) as own_medium,
+        coalesce(extracted.collected_campaign, extracted.param_campaign) as own_campaign,
+        coalesce(extracted.collected_content, extracted.param_content) as own_content,
+        coalesce(extracted.collected_term, extracted.param_term) as own_term,
+        -- Google Ads auto-tagging as the export records it (collected gclid / dclid), else any click id
+        -- of var click_id_sources in page_location.
+        case
+            when coalesce(extracted.gclid, extracted.dclid) is not null then 'google'
+            else {{ click_id_traffic_source('extracted.page_location', 'source') }}
+        end as click_source,
+        case
+            when coalesce(extracted.gclid, extracted.dclid) is not null then 'cpc'
+            else {{ click_id_traffic_source('extracted.page_location', 'medium') }}
+        end as click_medium,
+        case
+            when lower(trim(coalesce(extracted.transaction_id, extracted.param_transaction_id, extracted.param_order_id)))
+                not in ('', '(not set)')
+                then coalesce(extracted.transaction_id, extracted.param_transaction_id, extracted.param_order_id)
+        end as order_id
     from extracted
     left join event_name_mappings
         on extracted.ga4_event_name = event_name_mappings.source_event_name
     left join country_codes
         on lower(extracted.geo_country) = country_codes.country_name
+),
+
+sourced as (
+    select
+        mapped.*,
+        mapped.own_source is not null
+        or mapped.own_medium is not null
+        or mapped.click_source is not null as has_campaign
+    from mapped
+),
+
+-- The first event of each GA4 session that carries campaign fields, and the first with a referrer.
+session_campaigns as (
+    select
+        user_pseudo_id,
+        ga_session_id,
+        event_micros as campaign_micros,
+        own_source as session_source,
+        own_medium as session_medium,
+        own_campaign as session_campaign,
+        own_content as session_content,
+        own_term as session_term,
+        click_source as session_click_source,
+        click_medium as session_click_medium,
+        row_number() over (
+            partition by user_pseudo_id, ga_session_id
+            order by event_micros, event_id
+        ) as campaign_rank
+    from sourced
+    where ga_session_id is not null and has_campaign
+),
+
+session_referrers as (
+    select
+        user_pseudo_id,
+        ga_session_id,
+        event_micros as referrer_micros,
+        page_referrer as session_referrer,
+        row_number() over (
+            partition by user_pseudo_id, ga_session_id
+            order by event_micros, event_id
+        ) as referrer_rank
+    from sourced
+    where ga_session_id is not null and page_referrer is not null
+),
+
+session_pages as (
+    select
+        user_pseudo_id,
+        ga_session_id,
+        event_micros as page_micros,
+        page_location as session_page_location,
+        row_number() over (
+            partition by user_pseudo_id, ga_session_id
+            order by event_micros, event_id
+        ) as page_rank
+    from sourced
+    where ga_session_id is not null and page_location is not null
+),
+
+session_filled as (
+    select
+        sourced.*,
+        coalesce(
+            not sourced.has_campaign and sourced.event_micros <= session_campaigns.campaign_micros, false
+        ) as takes_session_campaign,
+        session_campaigns.session_source,
+        session_campaigns.session_medium,
+        session_campaigns.session_campaign,
+        session_campaigns.session_content,
+        session_campaigns.session_term,
+        session_campaigns.session_click_source,
+        session_campaigns.session_click_medium,
+        coalesce(
+            sourced.page_referrer,
+            case when sourced.event_micros <= session_referrers.referrer_micros then session_referrers.session_referrer end
+        ) as landing_referrer,
+        coalesce(
+            sourced.page_location,
+            case when sourced.event_micros <= session_pages.page_micros then session_pages.session_page_location end
+        ) as landing_page_location
+    from sourced
+    left join session_campaigns
+        on sourced.user_pseudo_id = session_campaigns.user_pseudo_id
+        and sourced.ga_session_id = session_campaigns.ga_session_id
+        and session_campaigns.campaign_rank = 1
+    left join session_referrers
+        on sourced.user_pseudo_id = session_referrers.user_pseudo_id
+        and sourced.ga_session_id = session_referrers.ga_session_id
+        and session_referrers.referrer_rank = 1
+    left join session_pages
+        on sourced.user_pseudo_id = session_pages.user_pseudo_id
+        and sourced.ga_session_id = session_pages.ga_session_id
+        and session_pages.page_rank = 1
+),
+
+campaigns_chosen as (
+    select
+        session_filled.*,
+        case
+            when session_filled.has_campaign then session_filled.own_source
+            when session_filled.takes_session_campaign then session_filled.session_source
+        end as campaign_source,
+        case
+            when session_filled.has_campaign then session_filled.own_medium
+            when session_filled.takes_session_campaign then session_filled.session_medium
+        end as campaign_medium,
+        case
+            when session_filled.has_campaign then session_filled.own_campaign
+            when session_filled.takes_session_campaign then session_filled.session_campaign
+        end as campaign_name,
+        case
+            when session_filled.has_campaign then session_filled.own_content
+            when session_filled.takes_session_campaign then session_filled.session_content
+        end as campaign_content,
+        case
+            when session_filled.has_campaign then session_filled.own_term
+            when session_filled.takes_session_campaign then session_filled.session_term
+        end as campaign_term,
+        case
+            when session_filled.has_campaign then session_filled.click_source
+            when session_filled.takes_session_campaign then session_filled.session_click_source
+        end as campaign_click_source,
+        case
+            when session_filled.has_campaign then session_filled.click_medium
+            when session_filled.takes_session_campaign then session_filled.session_click_medium
+        end as campaign_click_medium
+    from session_filled
 ),
 
 final as (
@@ -118,25 +274,25 @@ final as (
         case
             when ga_session_id is not null then {{ dbt.concat(["user_pseudo_id", "'.'", "ga_session_id"]) }}
         end as session_id,
-        page_location as page_url,
+        landing_page_location as page_url,
         cast(null as {{ dbt.type_string() }}) as page_path,
-        page_referrer,
+        landing_referrer as page_referrer,
         coalesce(
-            collected_source, param_source,
-            case when gclid is not null then 'google' end,
+            campaign_source,
+            case when campaign_medium is null then campaign_click_source end,
             case when is_first_session then first_touch_source end
         ) as utm_source,
         coalesce(
-            collected_medium, param_medium,
-            case when gclid is not null then 'cpc' end,
+            campaign_medium,
+            case when campaign_source is null then campaign_click_medium end,
             case when is_first_session then first_touch_medium end
         ) as utm_medium,
         coalesce(
-            collected_campaign, param_campaign,
+            campaign_name,
             case when is_first_session then first_touch_campaign end
         ) as utm_campaign,
-        coalesce(collected_content, param_content) as utm_content,
-        coalesce(collected_term, param_term) as utm_term,
+        campaign_content as utm_content,
+        campaign_term as utm_term,
         device_category,
         country,
         cast(null as {{ dbt.type_string() }}) as user_agent,
@@ -144,7 +300,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as email,
         {{ json_merge_text(ga4_event_params_object('event_params'), json_object_text([
             ('value', 'coalesce(purchase_revenue, param_value)'),
-            ('order_id', 'coalesce(transaction_id, param_transaction_id, param_order_id)'),
+            ('order_id', 'order_id'),
             ('product_id', 'coalesce(param_product_id, first_item_id)'),
             ('scroll_percent', 'coalesce(param_scroll_percent, param_percent_scrolled)'),
             ('seconds_on_page', 'coalesce(param_seconds_on_page, ' ~ dbt.cast('try_cast(engagement_time_msec as double) / 1000', dbt.type_string()) ~ ')'),
@@ -154,7 +310,7 @@ final as (
         _file_id,
         _source_row,
         _ingested_at
-    from mapped
+    from campaigns_chosen
 )
 
 select * from final
