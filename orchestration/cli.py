@@ -354,9 +354,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
         _print(f"No warehouse at {settings.duckdb_path}: run `microconv run` (or `make demo`) first.")
         return 1
     # The catalogue is read from the warehouse itself: like any dbt command it needs the writer slot,
-    # so do not start it while a scheduled run is building.
+    # so it waits for a run of ours (the run lock) and must not start while a scheduled run is building.
     argv = ["dbt", "docs", "generate", "--static", "--project-dir", str(settings.project_dir)]
-    completed = subprocess.run([*argv, "--profiles-dir", str(settings.project_dir)], check=False)
+    try:
+        with run_lock(settings.duckdb_path, wait_message=_print):
+            completed = subprocess.run([*argv, "--profiles-dir", str(settings.project_dir)], check=False)
+    except WarehouseBusyError as error:
+        _print(f"No docs generated: {error}")
+        return 1
     if completed.returncode != 0:
         return completed.returncode
     _print(f"dbt docs (open in a browser): {settings.project_dir / 'target' / 'static_index.html'}")
