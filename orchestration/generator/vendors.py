@@ -91,9 +91,10 @@ select
     {{'country': country_name}} as geo,
     {{'manual_source': utm_source, 'manual_medium': utm_medium, 'manual_campaign_name': utm_campaign}}
         as collected_traffic_source,
+    -- GA4 exports "(not set)" for a purchase sent without a transaction id.
     case when event_name = 'purchase' then {{
         'purchase_revenue': try_cast({_property("value")} as double),
-        'transaction_id': {_property("order_id")}
+        'transaction_id': coalesce({_property("order_id")}, '(not set)')
     }} end as ecommerce,
     case when {_property("product_id")} is not null
         then [{{'item_id': {_property("product_id")}}}]
