@@ -8,6 +8,32 @@
     exported row as one JSON object, so these columns are found by listing its keys, in any case
     (Snowflake stores unquoted column names in upper case, and its unloads write them so). -#}
 
+{#- The values (text) of the keys `keys` of a row's JSON object, read with one parse of the row (a
+    wide export row is parsed once, not once per column); snowplow_record_value picks one of them. -#}
+{% macro snowplow_record_values(record, keys) -%}
+    {{ return(adapter.dispatch('snowplow_record_values', 'microconv')(record, keys)) }}
+{%- endmacro %}
+
+{% macro duckdb__snowplow_record_values(record, keys) -%}
+    json_extract_string({{ record }}, [{%- for key in keys %}'$.{{ key }}'{{ ', ' if not loop.last }}{%- endfor %}])
+{%- endmacro %}
+
+{% macro spark__snowplow_record_values(record, keys) -%}
+    from_json({{ record }}, 'map<string,string>')
+{%- endmacro %}
+
+{% macro snowplow_record_value(values, keys, key) -%}
+    {{ return(adapter.dispatch('snowplow_record_value', 'microconv')(values, keys.index(key) + 1, "'" ~ key ~ "'")) }}
+{%- endmacro %}
+
+{% macro duckdb__snowplow_record_value(values, position, key_literal) -%}
+    {{ values }}[{{ position }}]
+{%- endmacro %}
+
+{% macro spark__snowplow_record_value(values, position, key_literal) -%}
+    element_at({{ values }}, {{ key_literal }})
+{%- endmacro %}
+
 {#- The keys of a row's JSON object that are per-schema columns with a value: the row's only lookups
     run over this short list, not over every column of the export. -#}
 {% macro snowplow_schema_keys(record) -%}
@@ -87,13 +113,13 @@
 
 {#- The data (JSON text) of the first entity of schema `<vendor>/<name>` (any version) attached to a
     row: from its `contexts` or `derived_contexts` JSON column (enrichments such as YAUAA add theirs to
-    derived_contexts), else from the newest `contexts_<vendor>_<name>_<version>` column. -#}
-{% macro snowplow_entity(record, schema_keys, vendor, name) -%}
+    derived_contexts), else from the newest `contexts_<vendor>_<name>_<version>` column of `record`. -#}
+{% macro snowplow_entity(record, contexts, derived_contexts, schema_keys, vendor, name) -%}
     {%- set schema_prefix = 'iglu:' ~ vendor ~ '/' ~ name ~ '/' -%}
     {%- set column = snowplow_schema_column(schema_keys, 'contexts_' ~ (vendor ~ '_' ~ name) | replace('.', '_') | lower) -%}
     coalesce(
-        {{ snowplow_contexts_entity(json_path_text(record, '$.contexts'), schema_prefix) }},
-        {{ snowplow_contexts_entity(json_path_text(record, '$.derived_contexts'), schema_prefix) }},
+        {{ snowplow_contexts_entity(contexts, schema_prefix) }},
+        {{ snowplow_contexts_entity(derived_contexts, schema_prefix) }},
         {{ json_path_text(json_value(record, column), '$[0]') }}
     )
 {%- endmacro %}

@@ -26,30 +26,41 @@ event_name_mappings as (
     where event_source = 'snowplow'
 ),
 
--- Atomic columns by name, lower case or (Snowflake) upper case.
+{%- set atomic_columns = [
+    'event_id', 'event', 'event_name', 'platform', 'domain_userid', 'user_id', 'domain_sessionid',
+    'derived_tstamp', 'dvce_created_tstamp', 'collector_tstamp', 'load_tstamp',
+    'page_url', 'page_urlpath', 'page_referrer', 'refr_urlscheme', 'refr_urlhost', 'refr_urlpath',
+    'refr_medium', 'mkt_source', 'mkt_medium', 'mkt_campaign', 'mkt_content', 'mkt_term',
+    'dvce_type', 'dvce_ismobile', 'geo_country', 'useragent', 'user_ipaddress',
+    'se_category', 'se_action', 'se_label', 'se_property', 'se_value',
+    'tr_orderid', 'tr_total', 'tr_currency', 'unstruct_event', 'contexts', 'derived_contexts',
+] %}
+{%- set record_keys = atomic_columns + atomic_columns | map('upper') | list %}
+
+-- Atomic columns by name, lower case or (Snowflake) upper case, from one parse of the row.
+parsed as (
+    select
+        source.*,
+        {{ snowplow_record_values('source.record', record_keys) }} as record_values,
+        {{ snowplow_schema_keys('source.record') }} as schema_keys
+    from source
+),
+
 extracted as (
     select
-        source._source_file,
-        source._file_id,
-        source._source_row,
-        source._ingested_at,
-        {%- for column in [
-            'event_id', 'event', 'event_name', 'platform', 'domain_userid', 'user_id', 'domain_sessionid',
-            'derived_tstamp', 'dvce_created_tstamp', 'collector_tstamp', 'load_tstamp',
-            'page_url', 'page_urlpath', 'page_referrer', 'refr_urlscheme', 'refr_urlhost', 'refr_urlpath',
-            'refr_medium', 'mkt_source', 'mkt_medium', 'mkt_campaign', 'mkt_content', 'mkt_term',
-            'dvce_type', 'dvce_ismobile', 'geo_country', 'useragent', 'user_ipaddress',
-            'se_category', 'se_action', 'se_label', 'se_property', 'se_value',
-            'tr_orderid', 'tr_total', 'tr_currency', 'unstruct_event',
-        ] %}
+        parsed._source_file,
+        parsed._file_id,
+        parsed._source_row,
+        parsed._ingested_at,
+        {%- for column in atomic_columns %}
         coalesce(
-            {{ json_path_text('source.record', '$.' ~ column) }},
-            {{ json_path_text('source.record', '$.' ~ column | upper) }}
+            {{ snowplow_record_value('parsed.record_values', record_keys, column) }},
+            {{ snowplow_record_value('parsed.record_values', record_keys, column | upper) }}
         ) as {{ column }},
         {%- endfor %}
-        {{ snowplow_schema_keys('source.record') }} as schema_keys,
-        source.record
-    from source
+        parsed.schema_keys,
+        parsed.record
+    from parsed
 ),
 
 self_described as (
@@ -60,12 +71,12 @@ self_described as (
             {{ json_path_text('extracted.unstruct_event', '$.data.data') }},
             {{ json_value('extracted.record', snowplow_schema_column('extracted.schema_keys', 'unstruct_event_.+')) }}
         ) as event_data,
-        {{ snowplow_entity('extracted.record', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow', 'client_session') }} as client_session,
-        {{ snowplow_entity('extracted.record', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow.ecommerce', 'transaction') }} as transaction_entity,
-        {{ snowplow_entity('extracted.record', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow.ecommerce', 'refund') }} as refund_entity,
-        {{ snowplow_entity('extracted.record', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow.ecommerce', 'product') }} as product_entity,
-        {{ snowplow_entity('extracted.record', 'extracted.schema_keys', 'nl.basjes', 'yauaa_context') }} as yauaa_entity,
-        {{ snowplow_entity('extracted.record', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow', 'ua_parser_context') }} as ua_parser_entity,
+        {{ snowplow_entity('extracted.record', 'extracted.contexts', 'extracted.derived_contexts', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow', 'client_session') }} as client_session,
+        {{ snowplow_entity('extracted.record', 'extracted.contexts', 'extracted.derived_contexts', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow.ecommerce', 'transaction') }} as transaction_entity,
+        {{ snowplow_entity('extracted.record', 'extracted.contexts', 'extracted.derived_contexts', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow.ecommerce', 'refund') }} as refund_entity,
+        {{ snowplow_entity('extracted.record', 'extracted.contexts', 'extracted.derived_contexts', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow.ecommerce', 'product') }} as product_entity,
+        {{ snowplow_entity('extracted.record', 'extracted.contexts', 'extracted.derived_contexts', 'extracted.schema_keys', 'nl.basjes', 'yauaa_context') }} as yauaa_entity,
+        {{ snowplow_entity('extracted.record', 'extracted.contexts', 'extracted.derived_contexts', 'extracted.schema_keys', 'com.snowplowanalytics.snowplow', 'ua_parser_context') }} as ua_parser_entity,
         {{ snowplow_timestamp_text('coalesce(extracted.derived_tstamp, extracted.dvce_created_tstamp, extracted.collector_tstamp)') }} as snowplow_timestamp
     from extracted
 ),
