@@ -9,8 +9,8 @@
     an event of a GA4 session (user_pseudo_id + ga_session_id) without campaign fields, at or before the
     session's first event that has some, takes that event's (likewise page_location and page_referrer):
     whichever of them sorts first, the session's landing event has the session's source. traffic_source
-    is the user's first-touch source and is used only on events of the user's first session. A transaction_id of
-    "(not set)" or '' (GA4's value for a purchase sent without one) is no order id. -#}
+    is the user's first-touch source and is used only on events of the user's first session. A
+    transaction_id of "(not set)" or '' (GA4's value for a purchase sent without one) is no order id. -#}
 
 with
 
