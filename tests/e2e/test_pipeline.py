@@ -76,6 +76,13 @@ def test_job_succeeds_with_every_dbt_test_as_a_passing_check(pipeline) -> None:
     checks = [check for check in evaluations if check.check_name not in (ANOMALY_CHECK, FRESHNESS_CHECK)]
     assert len(checks) > 50
     assert all(check.passed for check in checks), [c.check_name for c in checks if not c.passed]
+    # Singular tests reading several models are checks too (not observations with a warning).
+    assert {
+        "assert_attribution_models_add_up_to_totals",
+        "assert_funnel_steps_are_known_conversions",
+        "assert_sessions_hold_every_clean_event",
+        "assert_user_totals_match_facts",
+    } <= {check.check_name for check in checks}
     materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert {"raw/events", "core/fct_sessions", "core/dim_users", "marts/event_quality_daily"} <= materialized
 
@@ -663,6 +670,72 @@ def test_bi_reader_is_never_blocked_nor_sees_a_partial_state(pipeline) -> None:
     assert not errors, errors[:3]
     assert len(results) > 10
     assert all(conversions == credited and models == 8 for conversions, credited, models in results)
+
+
+def _published_state() -> tuple[str, int]:
+    publish_dir = Path(os.environ["MICROCONV_PUBLISH_DIR"])
+    return (publish_dir / "manifest.json").read_text(), (publish_dir / "report.html").stat().st_mtime_ns
+
+
+def test_a_check_that_errors_stops_the_build_and_publishing(pipeline, monkeypatch) -> None:
+    """As when a second run's freshness check found the warehouse locked by the first run: the check
+    errors, the run fails, and neither the BI copy nor the report is replaced."""
+    import duckdb as duckdb_module
+
+    from orchestration import checks
+    from orchestration.cli import run_job
+
+    def locked(_settings):
+        raise duckdb_module.IOException(
+            'Could not set lock on file "microconv.duckdb": Conflicting lock is held'
+        )
+
+    monkeypatch.setattr(checks, "newest_loaded", locked)
+    before = _published_state()
+    result = run_job(skip_tests=True)
+    assert not result.success
+    assert _published_state() == before
+    failed_steps = {event.step_key for event in result.all_events if event.is_step_failure}
+    assert failed_steps == {"raw__events_raw_events_are_fresh"}
+    assert not any(
+        event.is_step_success and event.step_key.startswith("publish") for event in result.all_events
+    )
+
+
+def test_a_run_that_cannot_get_the_warehouse_publishes_nothing_and_says_why(pipeline, monkeypatch) -> None:
+    """Another process holds the DuckDB file for writing (a second run, a tool opened on the warehouse):
+    the run waits MICROCONV_LOCK_TIMEOUT_SECONDS, then fails saying so, and publishes nothing."""
+    import subprocess
+    import sys
+
+    from orchestration.cli import run_job
+
+    _, _, path, _, _ = pipeline
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; con = duckdb.connect({str(path)!r}); "
+            "print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    before = _published_state()
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("MICROCONV_LOCK_TIMEOUT_SECONDS", "2")
+        result = run_job(skip_tests=True)
+    finally:
+        holder.stdin.close()
+        holder.wait(30)
+    assert not result.success
+    messages = " ".join(
+        event.step_failure_data.error.to_string() for event in result.all_events if event.is_step_failure
+    )
+    assert "Another process holds the warehouse" in messages and "MICROCONV_LOCK_TIMEOUT_SECONDS" in messages
+    assert _published_state() == before
 
 
 def test_failed_run_publishes_nothing_and_alerts(pipeline) -> None:
