@@ -1,14 +1,23 @@
-{#- One row per micro-conversion × macro-conversion: does doing the micro-conversion go with converting?
-    Users "with" the micro-conversion: converters who did it before their first macro-conversion (no
-    leakage from after the purchase), non-converters who did it at all. 2×2 table:
-    a = with & converted, b = with & not, c = without & converted, d = without & not.
-    Odds ratio with +0.5 on every cell when one is zero; 95% Woolf CI on the log scale; two-sided
-    p-value from Pearson's chi-square (no continuity correction), or Fisher's exact test when an
-    expected cell is under 5. -#}
+{#- One row per micro-conversion × macro-conversion: does doing the micro-conversion early go with
+    converting later? A landmark (cohort) design, the same for every user, so nothing the user did after
+    converting can count (no look-ahead bias; Anderson, Cain & Gelber 1983, J Clin Oncol 1:710):
+    - exposure window [first_seen_at, first_seen_at + impact_exposure_days): "with" = did the
+      micro-conversion in it;
+    - outcome window [first_seen_at + impact_exposure_days, + impact_outcome_days): "converted" = a
+      macro-conversion in it;
+    - users who already converted (this macro) inside the exposure window are no longer at risk and are
+      left out of that macro-conversion's table; users whose outcome window ends after the latest event
+      in the warehouse (max last_seen_at) are left out, not counted as non-converters.
+    2×2 table: a = with & converted, b = with & not, c = without & converted, d = without & not.
+    Odds ratio with +0.5 on every cell when one is zero; Woolf CI on the log scale at the
+    significance_level var; two-sided p-value from Pearson's chi-square (no continuity correction), or
+    Fisher's exact test when an expected cell is under 5 (over the table's full hypergeometric support,
+    from max(0, converted - users_without), when it has at most fisher_max_support + 1 tables, else the
+    chi-square); q_value is the Benjamini–Hochberg adjustment over all rows. -#}
 with
 
 users as (
-    select user_key from {{ ref('dim_users') }}
+    select * from {{ ref('dim_users') }}
 ),
 
 micro_conversions as (
@@ -31,50 +40,86 @@ support_numbers as (
     {{ dbt.generate_series(var('fisher_max_support') | int(5000) + 1) }}
 ),
 
-user_count as (
-    select count(*) as total_users from users
+observation as (
+    select max(last_seen_at) as observed_until from users
 ),
 
-first_micro as (
+eligible_users as (
     select
-        user_key,
-        micro_conversion,
-        min(occurred_at) as first_occurred_at
-    from micro_conversions
-    group by user_key, micro_conversion
+        users.user_key,
+        users.first_seen_at,
+        {{ dbt.dateadd('day', var('impact_exposure_days'), 'users.first_seen_at') }} as landmark_at,
+        {{ dbt.dateadd('day', var('impact_exposure_days') + var('impact_outcome_days'), 'users.first_seen_at') }}
+            as outcome_ends_at
+    from users
+    cross join observation
+    where {{ dbt.dateadd('day', var('impact_exposure_days') + var('impact_outcome_days'), 'users.first_seen_at') }}
+        <= observation.observed_until
 ),
 
-first_macro as (
+exposed_users as (
+    select distinct
+        eligible_users.user_key,
+        micro_conversions.micro_conversion
+    from eligible_users
+    inner join micro_conversions
+        on eligible_users.user_key = micro_conversions.user_key
+        and eligible_users.first_seen_at <= micro_conversions.occurred_at
+        and eligible_users.landmark_at > micro_conversions.occurred_at
+),
+
+macro_outcomes as (
     select
-        user_key,
+        eligible_users.user_key,
+        macro_conversions.macro_conversion,
+        max(case when macro_conversions.converted_at < eligible_users.landmark_at then 1 else 0 end)
+            as converted_before_landmark,
+        max(
+            case
+                when macro_conversions.converted_at >= eligible_users.landmark_at
+                    and macro_conversions.converted_at < eligible_users.outcome_ends_at
+                    then 1
+                else 0
+            end
+        ) as converted_in_outcome_window
+    from eligible_users
+    inner join macro_conversions
+        on eligible_users.user_key = macro_conversions.user_key
+    group by eligible_users.user_key, macro_conversions.macro_conversion
+),
+
+users_at_risk as (
+    select
+        eligible_users.user_key,
+        macro_definitions.macro_conversion,
+        coalesce(macro_outcomes.converted_in_outcome_window, 0) as is_converted
+    from eligible_users
+    cross join macro_definitions
+    left join macro_outcomes
+        on eligible_users.user_key = macro_outcomes.user_key
+        and macro_definitions.macro_conversion = macro_outcomes.macro_conversion
+    where coalesce(macro_outcomes.converted_before_landmark, 0) = 0
+),
+
+at_risk_totals as (
+    select
         macro_conversion,
-        min(converted_at) as first_converted_at
-    from macro_conversions
-    group by user_key, macro_conversion
-),
-
-converters as (
-    select
-        macro_conversion,
-        count(*) as converted_users
-    from first_macro
+        count(*) as total_users,
+        sum(is_converted) as converted_users
+    from users_at_risk
     group by macro_conversion
 ),
 
 with_micro as (
     select
-        first_micro.micro_conversion,
-        macro_definitions.macro_conversion,
-        sum(case when first_macro.first_converted_at is null then 0 else 1 end) as with_converted,
-        sum(case when first_macro.first_converted_at is null then 1 else 0 end) as with_not_converted
-    from first_micro
-    cross join macro_definitions
-    left join first_macro
-        on first_micro.user_key = first_macro.user_key
-        and macro_definitions.macro_conversion = first_macro.macro_conversion
-    where first_macro.first_converted_at is null
-        or first_micro.first_occurred_at < first_macro.first_converted_at
-    group by first_micro.micro_conversion, macro_definitions.macro_conversion
+        exposed_users.micro_conversion,
+        users_at_risk.macro_conversion,
+        sum(users_at_risk.is_converted) as with_converted,
+        sum(1 - users_at_risk.is_converted) as with_not_converted
+    from exposed_users
+    inner join users_at_risk
+        on exposed_users.user_key = users_at_risk.user_key
+    group by exposed_users.micro_conversion, users_at_risk.macro_conversion
 ),
 
 cells as (
@@ -83,19 +128,17 @@ cells as (
         macro_definitions.macro_conversion,
         coalesce(with_micro.with_converted, 0) as cell_a,
         coalesce(with_micro.with_not_converted, 0) as cell_b,
-        coalesce(converters.converted_users, 0) - coalesce(with_micro.with_converted, 0) as cell_c,
-        user_count.total_users
-        - coalesce(with_micro.with_converted, 0)
+        coalesce(at_risk_totals.converted_users, 0) - coalesce(with_micro.with_converted, 0) as cell_c,
+        coalesce(at_risk_totals.total_users, 0)
         - coalesce(with_micro.with_not_converted, 0)
-        - (coalesce(converters.converted_users, 0) - coalesce(with_micro.with_converted, 0)) as cell_d
+        - coalesce(at_risk_totals.converted_users, 0) as cell_d
     from micro_definitions
     cross join macro_definitions
-    cross join user_count
     left join with_micro
         on micro_definitions.micro_conversion = with_micro.micro_conversion
         and macro_definitions.macro_conversion = with_micro.macro_conversion
-    left join converters
-        on macro_definitions.macro_conversion = converters.macro_conversion
+    left join at_risk_totals
+        on macro_definitions.macro_conversion = at_risk_totals.macro_conversion
 ),
 
 margins as (
@@ -139,29 +182,43 @@ statistics as (
     from margins
 ),
 
--- Fisher's exact test: hypergeometric probability of every table with the observed margins.
-fisher_tables as (
+-- Fisher's exact test: hypergeometric probability of every table with the observed margins, a from
+-- its lower bound max(0, converted - users_without) to its upper bound min(users_with, converted).
+fisher_supports as (
     select
-        statistics.micro_conversion,
-        statistics.macro_conversion,
-        statistics.cell_a,
-        support_numbers.generated_number - 1 as candidate_a,
-        {{ ln_gamma('statistics.users_with + 1') }}
-        + {{ ln_gamma('statistics.users_without + 1') }}
-        + {{ ln_gamma('statistics.converted_users + 1') }}
-        + {{ ln_gamma('statistics.not_converted_users + 1') }}
-        - {{ ln_gamma('statistics.total_users + 1') }}
-        - {{ ln_gamma('support_numbers.generated_number') }}
-        - {{ ln_gamma('statistics.users_with - support_numbers.generated_number + 2') }}
-        - {{ ln_gamma('statistics.converted_users - support_numbers.generated_number + 2') }}
-        - {{ ln_gamma('statistics.users_without - statistics.converted_users + support_numbers.generated_number') }}
-            as log_probability
+        statistics.*,
+        greatest(0, statistics.converted_users - statistics.users_without) as support_low,
+        least(statistics.users_with, statistics.converted_users) as support_high
     from statistics
-    inner join support_numbers
-        on support_numbers.generated_number - 1 >= statistics.converted_users - statistics.users_without
-        and support_numbers.generated_number - 1 <= least(statistics.users_with, statistics.converted_users)
     where statistics.min_expected_cell < 5
         and statistics.chi_square is not null
+        and least(statistics.users_with, statistics.converted_users)
+        - greatest(0, statistics.converted_users - statistics.users_without)
+        < {{ var('fisher_max_support') | int(5000) + 1 }}
+),
+
+fisher_tables as (
+    select
+        fisher_supports.micro_conversion,
+        fisher_supports.macro_conversion,
+        fisher_supports.cell_a,
+        fisher_supports.support_low + support_numbers.generated_number - 1 as candidate_a,
+        {{ ln_gamma('fisher_supports.users_with + 1') }}
+        + {{ ln_gamma('fisher_supports.users_without + 1') }}
+        + {{ ln_gamma('fisher_supports.converted_users + 1') }}
+        + {{ ln_gamma('fisher_supports.not_converted_users + 1') }}
+        - {{ ln_gamma('fisher_supports.total_users + 1') }}
+        - {{ ln_gamma('fisher_supports.support_low + support_numbers.generated_number') }}
+        - {{ ln_gamma('fisher_supports.users_with - fisher_supports.support_low - support_numbers.generated_number + 2') }}
+        - {{ ln_gamma('fisher_supports.converted_users - fisher_supports.support_low - support_numbers.generated_number + 2') }}
+        - {{ ln_gamma(
+            'fisher_supports.users_without - fisher_supports.converted_users'
+            ~ ' + fisher_supports.support_low + support_numbers.generated_number'
+        ) }}
+            as log_probability
+    from fisher_supports
+    inner join support_numbers
+        on support_numbers.generated_number - 1 <= fisher_supports.support_high - fisher_supports.support_low
 ),
 
 fisher_observed as (
@@ -177,16 +234,10 @@ fisher as (
     select
         fisher_tables.micro_conversion,
         fisher_tables.macro_conversion,
-        least(
-            1.0,
-            sum(
-                case
-                    when fisher_tables.log_probability <= fisher_observed.observed_log_probability + 1e-7
-                        then exp(fisher_tables.log_probability)
-                    else 0
-                end
-            )
-        ) as fisher_p_value
+        {{ clamp_probability(
+            'sum(case when fisher_tables.log_probability <= fisher_observed.observed_log_probability + 1e-7'
+            ~ ' then exp(fisher_tables.log_probability) else 0 end)'
+        ) }} as fisher_p_value
     from fisher_tables
     inner join fisher_observed
         on fisher_tables.micro_conversion = fisher_observed.micro_conversion
@@ -194,47 +245,65 @@ fisher as (
     group by fisher_tables.micro_conversion, fisher_tables.macro_conversion
 ),
 
-final as (
+tested as (
     select
-        statistics.micro_conversion,
-        statistics.macro_conversion,
-        statistics.users_with,
-        statistics.users_without,
-        statistics.cell_a as converted_with,
-        statistics.cell_c as converted_without,
-        case when statistics.users_with > 0 then cast(1 as double) * statistics.cell_a / statistics.users_with end as macro_rate_with,
-        case when statistics.users_without > 0 then cast(1 as double) * statistics.cell_c / statistics.users_without end
-            as macro_rate_without,
-        (cast(1 as double) * statistics.cell_a / nullif(statistics.users_with, 0))
-        / nullif(cast(1 as double) * statistics.cell_c / nullif(statistics.users_without, 0), 0) as lift,
-        statistics.odds_ratio,
-        exp(ln(statistics.odds_ratio) - 1.959963984540054 * statistics.log_odds_ratio_se) as odds_ratio_ci_low,
-        exp(ln(statistics.odds_ratio) + 1.959963984540054 * statistics.log_odds_ratio_se) as odds_ratio_ci_high,
-        statistics.chi_square,
-        statistics.min_expected_cell,
+        statistics.*,
         case
             when statistics.chi_square is null then null
-            when statistics.min_expected_cell < 5 then 'fisher_exact'
+            when fisher.fisher_p_value is not null then 'fisher_exact'
             else 'chi_square'
         end as test_used,
         case
             when statistics.chi_square is null then null
-            when statistics.min_expected_cell < 5 then fisher.fisher_p_value
+            when fisher.fisher_p_value is not null then fisher.fisher_p_value
             else {{ chi_square_1df_p_value('statistics.chi_square') }}
-        end as p_value,
-        coalesce(
-            case
-                when statistics.chi_square is null then null
-                when statistics.min_expected_cell < 5 then fisher.fisher_p_value
-                else {{ chi_square_1df_p_value('statistics.chi_square') }}
-            end < {{ var('significance_level') }},
-            false
-        ) as is_significant,
-        least(statistics.users_with, statistics.users_without) < {{ var('impact_min_users') }} as is_small_sample
+        end as p_value
     from statistics
     left join fisher
         on statistics.micro_conversion = fisher.micro_conversion
         and statistics.macro_conversion = fisher.macro_conversion
+),
+
+ranked as (
+    select
+        tested.*,
+        {{ p_value_rank('tested.p_value') }} as p_value_rank,
+        {{ p_value_tests('tested.p_value') }} as p_value_tests
+    from tested
+),
+
+adjusted as (
+    select
+        ranked.*,
+        {{ benjamini_hochberg_q_value('ranked.p_value', 'ranked.p_value_rank', 'ranked.p_value_tests') }} as q_value
+    from ranked
+),
+
+final as (
+    select
+        adjusted.micro_conversion,
+        adjusted.macro_conversion,
+        adjusted.users_with,
+        adjusted.users_without,
+        adjusted.cell_a as converted_with,
+        adjusted.cell_c as converted_without,
+        case when adjusted.users_with > 0 then cast(1 as double) * adjusted.cell_a / adjusted.users_with end as macro_rate_with,
+        case when adjusted.users_without > 0 then cast(1 as double) * adjusted.cell_c / adjusted.users_without end
+            as macro_rate_without,
+        (cast(1 as double) * adjusted.cell_a / nullif(adjusted.users_with, 0))
+        / nullif(cast(1 as double) * adjusted.cell_c / nullif(adjusted.users_without, 0), 0) as lift,
+        adjusted.odds_ratio,
+        exp(ln(adjusted.odds_ratio) - {{ significance_z() }} * adjusted.log_odds_ratio_se) as odds_ratio_ci_low,
+        exp(ln(adjusted.odds_ratio) + {{ significance_z() }} * adjusted.log_odds_ratio_se) as odds_ratio_ci_high,
+        adjusted.chi_square,
+        adjusted.min_expected_cell,
+        adjusted.test_used,
+        adjusted.p_value,
+        adjusted.q_value,
+        coalesce(adjusted.q_value < {{ var('significance_level') }}, false) as is_significant,
+        least(adjusted.users_with, adjusted.users_without) < {{ var('impact_min_users') }}
+        or least(adjusted.cell_a, adjusted.cell_c) < {{ var('impact_min_conversions') }} as is_small_sample
+    from adjusted
 )
 
 select * from final

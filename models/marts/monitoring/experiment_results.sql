@@ -1,10 +1,15 @@
-{#- One row per experiment × variant × metric (every micro- and macro-conversion). A user belongs to
-    the variant of their first exposure and converts on a metric when they complete it after that
-    exposure. The control is the variant named `control`, else the first by name. Uplift and its 95%
-    CI use the unpooled standard error of the difference; the p-value is the two-sided pooled
-    two-proportion z-test. srm_p_value tests the exposed users per variant against the expected split
-    (experiment_variant_weights, equal by default) with a chi-square goodness-of-fit test. Users who
-    saw several variants stay in their first one and are counted in multi_variant_users. -#}
+{#- One row per experiment × variant × metric (every micro- and macro-conversion), for the variants
+    that exposed at least one user. A user belongs to the variant of their first exposure and converts
+    on a metric when they complete it after that exposure. The control is the variant named `control`,
+    else the first by name. Uplift's confidence interval at the significance_level var is Newcombe's
+    hybrid score interval (Newcombe 1998, method 10); the p-value is the two-sided pooled
+    two-proportion z-test, q_value its Benjamini–Hochberg adjustment over all metrics and variants of
+    the experiment, and is_significant compares q_value with significance_level. srm_p_value is a
+    chi-square goodness-of-fit test of the users per variant against the configured split
+    (experiment_variant_weights, normalised to sum 1; equal over the seen variants when the experiment
+    is not listed), counting listed variants that received nobody, with k - 1 degrees of freedom for k
+    variants; a seen variant the weights do not list (weight 0) is a mismatch, p-value 0. Users who saw
+    several variants stay in their first one and are counted in multi_variant_users. -#}
 with
 
 assignments as (
@@ -25,6 +30,11 @@ macro_conversion_definitions as (
 
 variant_weights as (
     select * from {{ ref('experiment_variant_weights') }}
+),
+
+-- Two-sided normal critical value of the confidence intervals, Φ⁻¹(1 - significance_level / 2).
+critical_value as (
+    select {{ significance_z() }} as z
 ),
 
 metrics as (
@@ -66,32 +76,75 @@ controls as (
     where control_rank = 1
 ),
 
-expected_shares as (
+configured_experiments as (
+    select distinct variant_weights.experiment_id
+    from variant_weights
+    inner join variants
+        on variant_weights.experiment_id = variants.experiment_id
+),
+
+-- Every variant the split expects (listed ones, even if nobody saw them) or that exposed someone.
+split_variants as (
+    select
+        variant_weights.experiment_id,
+        variant_weights.variant,
+        cast(variant_weights.weight as double) as weight
+    from variant_weights
+    inner join configured_experiments
+        on variant_weights.experiment_id = configured_experiments.experiment_id
+    union all
     select
         variants.experiment_id,
         variants.variant,
-        variants.exposed_users,
-        sum(variants.exposed_users) over (partition by variants.experiment_id) as experiment_users,
-        count(*) over (partition by variants.experiment_id) as variant_count,
-        coalesce(
-            variant_weights.weight / sum(variant_weights.weight) over (partition by variants.experiment_id),
-            cast(1 as double) / count(*) over (partition by variants.experiment_id)
-        ) as expected_share
+        case when configured_experiments.experiment_id is null then cast(1 as double) else cast(0 as double) end as weight
     from variants
+    left join configured_experiments
+        on variants.experiment_id = configured_experiments.experiment_id
     left join variant_weights
         on variants.experiment_id = variant_weights.experiment_id
         and variants.variant = variant_weights.variant
+    where variant_weights.variant is null
+),
+
+expected_shares as (
+    select
+        split_variants.experiment_id,
+        split_variants.variant,
+        coalesce(variants.exposed_users, 0) as exposed_users,
+        sum(coalesce(variants.exposed_users, 0)) over (partition by split_variants.experiment_id) as experiment_users,
+        split_variants.weight / sum(split_variants.weight) over (partition by split_variants.experiment_id) as expected_share
+    from split_variants
+    left join variants
+        on split_variants.experiment_id = variants.experiment_id
+        and split_variants.variant = variants.variant
+),
+
+sample_ratio_statistics as (
+    select
+        experiment_id,
+        sum(case when expected_share > 0 then 1 else 0 end) - 1 as srm_degrees_of_freedom,
+        sum(
+            case
+                when expected_share > 0
+                    then power(exposed_users - experiment_users * expected_share, 2) / (experiment_users * expected_share)
+                else 0
+            end
+        ) as srm_chi_square,
+        max(case when expected_share <= 0 and exposed_users > 0 then 1 else 0 end) = 1 as has_unexpected_variant
+    from expected_shares
+    group by experiment_id
 ),
 
 sample_ratio as (
     select
         experiment_id,
-        max(variant_count) - 1 as srm_degrees_of_freedom,
-        sum(
-            power(exposed_users - experiment_users * expected_share, 2) / (experiment_users * expected_share)
-        ) as srm_chi_square
-    from expected_shares
-    group by experiment_id
+        srm_degrees_of_freedom,
+        srm_chi_square,
+        case
+            when has_unexpected_variant then cast(0 as double)
+            else {{ chi_square_p_value('srm_chi_square', 'srm_degrees_of_freedom') }}
+        end as srm_p_value
+    from sample_ratio_statistics
 ),
 
 converted as (
@@ -146,51 +199,76 @@ tested as (
     select
         compared.*,
         compared.conversion_rate - compared.control_conversion_rate as uplift,
-        {{ proportion_difference_se(
+        {{ newcombe_difference_bound(
             'compared.converted_users', 'compared.exposed_users',
-            'compared.control_converted_users', 'compared.control_exposed_users'
-        ) }} as difference_se,
+            'compared.control_converted_users', 'compared.control_exposed_users',
+            'critical_value.z', -1
+        ) }} as uplift_ci_low,
+        {{ newcombe_difference_bound(
+            'compared.converted_users', 'compared.exposed_users',
+            'compared.control_converted_users', 'compared.control_exposed_users',
+            'critical_value.z', 1
+        ) }} as uplift_ci_high,
         {{ two_proportion_z_score(
             'compared.converted_users', 'compared.exposed_users',
             'compared.control_converted_users', 'compared.control_exposed_users'
         ) }} as z_score
     from compared
+    cross join critical_value
+),
+
+p_values as (
+    select
+        tested.*,
+        case when not tested.is_control then {{ normal_two_sided_p_value('tested.z_score') }} end as p_value
+    from tested
+),
+
+ranked as (
+    select
+        p_values.*,
+        {{ p_value_rank('p_values.p_value', 'p_values.experiment_id') }} as p_value_rank,
+        {{ p_value_tests('p_values.p_value', 'p_values.experiment_id') }} as p_value_tests
+    from p_values
+),
+
+adjusted as (
+    select
+        ranked.*,
+        {{ benjamini_hochberg_q_value('ranked.p_value', 'ranked.p_value_rank', 'ranked.p_value_tests', 'ranked.experiment_id') }}
+            as q_value
+    from ranked
 ),
 
 final as (
     select
-        tested.experiment_id,
-        tested.variant,
-        tested.metric,
-        tested.metric_type,
-        tested.is_control,
-        tested.control_variant,
-        tested.exposed_users,
-        tested.converted_users,
-        tested.conversion_rate,
-        tested.control_conversion_rate,
-        case when not tested.is_control then tested.uplift end as uplift_vs_control,
-        case when not tested.is_control then tested.uplift / nullif(tested.control_conversion_rate, 0) end
+        adjusted.experiment_id,
+        adjusted.variant,
+        adjusted.metric,
+        adjusted.metric_type,
+        adjusted.is_control,
+        adjusted.control_variant,
+        adjusted.exposed_users,
+        adjusted.converted_users,
+        adjusted.conversion_rate,
+        adjusted.control_conversion_rate,
+        case when not adjusted.is_control then adjusted.uplift end as uplift_vs_control,
+        case when not adjusted.is_control then adjusted.uplift / nullif(adjusted.control_conversion_rate, 0) end
             as relative_uplift_vs_control,
-        case when not tested.is_control then tested.uplift - 1.959963984540054 * tested.difference_se end as ci_low,
-        case when not tested.is_control then tested.uplift + 1.959963984540054 * tested.difference_se end as ci_high,
-        case when not tested.is_control then tested.z_score end as z_score,
-        case when not tested.is_control then {{ normal_two_sided_p_value('tested.z_score') }} end as p_value,
-        coalesce(
-            not tested.is_control and {{ normal_two_sided_p_value('tested.z_score') }} < {{ var('significance_level') }},
-            false
-        ) as is_significant,
+        case when not adjusted.is_control then adjusted.uplift_ci_low end as ci_low,
+        case when not adjusted.is_control then adjusted.uplift_ci_high end as ci_high,
+        case when not adjusted.is_control then adjusted.z_score end as z_score,
+        adjusted.p_value,
+        adjusted.q_value,
+        coalesce(adjusted.q_value < {{ var('significance_level') }}, false) as is_significant,
         sample_ratio.srm_chi_square,
-        {{ chi_square_p_value('sample_ratio.srm_chi_square', 'sample_ratio.srm_degrees_of_freedom') }} as srm_p_value,
-        coalesce(
-            {{ chi_square_p_value('sample_ratio.srm_chi_square', 'sample_ratio.srm_degrees_of_freedom') }}
-            < {{ var('srm_alpha') }},
-            false
-        ) as has_sample_ratio_mismatch,
-        tested.multi_variant_users
-    from tested
+        sample_ratio.srm_degrees_of_freedom,
+        sample_ratio.srm_p_value,
+        coalesce(sample_ratio.srm_p_value < {{ var('srm_alpha') }}, false) as has_sample_ratio_mismatch,
+        adjusted.multi_variant_users
+    from adjusted
     inner join sample_ratio
-        on tested.experiment_id = sample_ratio.experiment_id
+        on adjusted.experiment_id = sample_ratio.experiment_id
 )
 
 select * from final
