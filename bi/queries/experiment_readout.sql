@@ -12,6 +12,7 @@ select
     ci_low,
     ci_high,
     p_value,
+    q_value,
     is_significant,
     has_sample_ratio_mismatch
 from marts.experiment_results

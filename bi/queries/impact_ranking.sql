@@ -10,6 +10,7 @@ select
     odds_ratio_ci_low,
     odds_ratio_ci_high,
     p_value,
+    q_value,
     is_significant,
     is_small_sample
 from marts.micro_conversion_impact

@@ -42,7 +42,7 @@ QUERIES: dict[str, str] = {
     """,
     "impact": """
         select micro_conversion, macro_conversion, users_with, macro_rate_with, macro_rate_without,
-            lift, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high, p_value, is_significant,
+            lift, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high, p_value, q_value, is_significant,
             is_small_sample
         from marts.micro_conversion_impact
         order by macro_conversion, lift desc nulls last, micro_conversion
@@ -54,7 +54,7 @@ QUERIES: dict[str, str] = {
     """,
     "experiments": """
         select experiment_id, variant, metric, is_control, exposed_users, converted_users,
-            conversion_rate, uplift_vs_control, ci_low, ci_high, p_value, is_significant,
+            conversion_rate, uplift_vs_control, ci_low, ci_high, p_value, q_value, is_significant,
             has_sample_ratio_mismatch
         from marts.experiment_results
         order by experiment_id, metric, variant

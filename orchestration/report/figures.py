@@ -185,7 +185,13 @@ def impact_figures(data: ReportData) -> list[go.Figure]:
         ]
         names = [row["micro_conversion"] for row in ranked]
         hover = [
-            [row["macro_rate_with"], row["macro_rate_without"], row["p_value"], row["users_with"]]
+            [
+                row["macro_rate_with"],
+                row["macro_rate_without"],
+                row["p_value"],
+                row["users_with"],
+                row.get("q_value"),
+            ]
             for row in ranked
         ]
         figure = make_subplots(
@@ -202,7 +208,8 @@ def impact_figures(data: ReportData) -> list[go.Figure]:
             customdata=hover,
             hovertemplate=(
                 "%{y}: lift %{x:.2f}<br>rate with %{customdata[0]:.2%}, without %{customdata[1]:.2%}"
-                "<br>p = %{customdata[2]:.2g}, %{customdata[3]:,} users with it<extra></extra>"
+                "<br>p = %{customdata[2]:.2g}, q = %{customdata[4]:.2g} (false discovery rate), "
+                "%{customdata[3]:,} users with it<extra></extra>"
             ),
             showlegend=False,
             row=1,
@@ -320,13 +327,14 @@ def experiment_figures(data: ReportData) -> list[go.Figure]:
                         row["p_value"],
                         row["conversion_rate"],
                         row["exposed_users"],
+                        row.get("q_value"),
                     ]
                     for row in series
                 ],
                 hovertemplate=(
                     f"{variant} · %{{y}}<br>uplift %{{x:+.2%}} "
                     "[%{customdata[0]:+.2%}, %{customdata[1]:+.2%}]<br>rate %{customdata[3]:.2%} "
-                    "of %{customdata[4]:,} exposed users, p = %{customdata[2]:.2g}"
+                    "of %{customdata[4]:,} exposed users, p = %{customdata[2]:.2g}, q = %{customdata[5]:.2g}"
                     "<extra></extra>"
                 ),
             )

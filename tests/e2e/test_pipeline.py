@@ -217,14 +217,19 @@ def test_impact_statistics_match_scipy(warehouse) -> None:
         """
         select converted_with, users_with - converted_with, converted_without,
             users_without - converted_without, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high,
-            p_value, test_used
+            p_value, test_used, q_value, is_significant
         from marts.micro_conversion_impact
         where test_used is not null
+        order by p_value
         """
     ).fetchall()
     tests_used = {row[8] for row in rows}
     assert tests_used == {"chi_square", "fisher_exact"}, tests_used
-    for a, b, c, d, odds_ratio, ci_low, ci_high, p_value, test_used in rows:
+    # Benjamini-Hochberg over every test of the run; is_significant reads the adjusted value.
+    expected_q = stats.false_discovery_control([row[7] for row in rows], method="bh")
+    assert [row[9] for row in rows] == pytest.approx(list(expected_q), rel=1e-9, abs=1e-15)
+    assert [row[10] for row in rows] == [bool(q < 0.05) for q in expected_q]
+    for a, b, c, d, odds_ratio, ci_low, ci_high, p_value, test_used, _, _ in rows:
         table = [[a, b], [c, d]]
         expected_ratio, expected_low, expected_high = _woolf_interval(table)
         assert odds_ratio == pytest.approx(expected_ratio, rel=1e-9), table
@@ -243,19 +248,31 @@ def test_impact_statistics_match_scipy(warehouse) -> None:
 
 
 def test_impact_finds_the_predictive_micro_conversion_and_not_the_noise(warehouse) -> None:
-    rows = dict(
-        (name, (significant, lift))
-        for name, significant, lift in warehouse.execute(
+    rows = {
+        row[0]: row[1:]
+        for row in warehouse.execute(
             """
-            select micro_conversion, is_significant, lift
+            select micro_conversion, is_significant, lift, p_value, users_with + users_without,
+                converted_with + converted_without
             from marts.micro_conversion_impact
             where macro_conversion = 'purchase'
             """
         ).fetchall()
-    )
-    # add_to_cart is on the path to every purchase; social_link_click is drawn independently of intent.
-    assert rows["add_to_cart"][0] and rows["add_to_cart"][1] > 5
-    assert not rows["social_link_click"][0]
+    }
+    print({name: row for name, row in rows.items() if name in ("add_to_cart", "social_link_click")})
+    # Landmark design (first 3 days -> the next 7): a cart in the first days, not yet bought, goes with
+    # buying later (the generator's visitors keep their intent across sessions); social_link_click is
+    # drawn in the first session whatever the intent. This 28-day history has only ~40 purchases in
+    # fully observed outcome windows, too few for a Benjamini-Hochberg-significant lift among ~50
+    # tests (tests/unit/test_impact_design.py shows the power on larger simulated populations): the
+    # direction is asserted for the predictor, and that the noise is never called significant.
+    _, lift, _, at_risk_users, converted = rows["add_to_cart"]
+    assert lift > 1.2
+    assert 0 < at_risk_users < warehouse.execute("select count(*) from core.dim_users").fetchone()[0]
+    assert converted > 20
+    significant, lift, p_value, _, _ = rows["social_link_click"]
+    assert not significant and p_value > 0.05
+    assert not any(row[0] for row in rows.values() if row[3] is not None and row[3] > 0.05)
 
 
 def test_injected_drop_is_detected_with_few_false_positives(pipeline, warehouse) -> None:
@@ -300,20 +317,26 @@ def test_anomaly_check_warns_and_records_an_alert(pipeline) -> None:
 
 def test_experiments_find_the_real_effect_and_not_the_a_a_test(warehouse) -> None:
     rows = {
-        (experiment, variant): (significant, uplift, srm_p_value)
-        for experiment, variant, significant, uplift, srm_p_value in warehouse.execute(
+        (row[0], row[1]): row[2:]
+        for row in warehouse.execute(
             """
-            select experiment_id, variant, is_significant, uplift_vs_control, srm_p_value
+            select experiment_id, variant, is_significant, uplift_vs_control, srm_p_value, ci_low, ci_high,
+                q_value
             from marts.experiment_results
             where metric = 'add_to_cart' and not is_control
             """
         ).fetchall()
     }
-    significant, uplift, srm_p_value = rows[("exp_add_to_cart_button", "treatment")]
-    assert significant and uplift > 0
+    print(rows)
+    # The real effect survives the Benjamini-Hochberg adjustment over the experiment's metrics, and its
+    # Newcombe interval excludes 0; the A/A test's contains it.
+    significant, uplift, srm_p_value, ci_low, ci_high, q_value = rows[("exp_add_to_cart_button", "treatment")]
+    assert significant and uplift > 0 and q_value < 0.05
+    assert 0 < ci_low < uplift < ci_high
     assert srm_p_value > 0.001
-    significant, _, srm_p_value = rows[("exp_hero_banner", "variant_b")]
+    significant, uplift, srm_p_value, ci_low, ci_high, _ = rows[("exp_hero_banner", "variant_b")]
     assert not significant
+    assert ci_low < 0 < ci_high
     assert srm_p_value > 0.001
 
 
