@@ -30,6 +30,8 @@ VARS = {
     "impact_outcome_days": OUTCOME_DAYS,
     "significance_level": 0.05,
     "fisher_max_support": 5000,
+    "impact_min_users": 30,
+    "impact_min_conversions": 10,
 }
 
 
@@ -212,3 +214,12 @@ def test_fisher_exact_test_covers_the_true_support_and_matches_scipy(impact_sql:
         assert row["test_used"] == "fisher_exact", name
         expected = stats.fisher_exact([[a, b], [c, d]], alternative="two-sided").pvalue
         assert row["p_value"] == pytest.approx(expected, rel=1e-6, abs=1e-12), name
+
+
+def test_small_sample_also_means_few_conversions(impact_sql: str) -> None:
+    # 100 and 99 users but only 5 and 4 conversions: below impact_min_conversions (10), so the lift is
+    # flagged as a small sample although both groups pass impact_min_users (30).
+    users, micro, macro = _population_with_tables({"few_conversions": (5, 95, 4, 95)})
+    row = _run(impact_sql, users, micro, macro, ["few_conversions"])["few_conversions"]
+    assert (row["users_with"], row["users_without"]) == (100, 99)
+    assert row["is_small_sample"]
