@@ -31,7 +31,9 @@ final as (
         path,
         sum(conversions) as conversions,
         sum(non_conversions) as non_conversions,
-        cast(sum(revenue) as double) as revenue
+        -- A path whose every conversion is in an unknown currency has no revenue (null in the facts):
+        -- 0 here, so that the Python models get a number; the facts flag those conversions.
+        coalesce(cast(sum(revenue) as double), 0.0) as revenue
     from journeys
     group by path
 )
