@@ -121,6 +121,9 @@ def test_connect_waits_for_a_writer_in_another_process(tmp_path: Path) -> None:
 
 def _published_after(check_blocking: bool) -> tuple[bool, list[str]]:
     """A small job shaped like ours: a build, a check on it that errors, publishing downstream."""
+    from orchestration.project import prepare_manifest
+
+    prepare_manifest()  # the publishing module loads the dbt assets
     from orchestration.assets.publishing import refuse_to_publish_after_failures
 
     published: list[str] = []
@@ -159,6 +162,9 @@ def test_a_failed_check_upstream_stops_publishing(blocking: bool) -> None:
 def test_every_check_of_ours_blocks_publishing() -> None:
     """Our own checks (dbt's run inside the dbt step, whose failure already stops the run) are
     blocking: publishing waits for them, and a check that errors (a locked file) stops it."""
+    from orchestration.project import prepare_manifest
+
+    prepare_manifest()
     from orchestration.assets.dbt import microconv_dbt_assets
     from orchestration.definitions import defs
 
