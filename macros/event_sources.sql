@@ -1,5 +1,5 @@
 {#- Event sources: which are enabled (var event_sources), the columns every source maps onto (the raw
-    event contract of SPEC §1 plus load bookkeeping), and the engine-specific helpers the vendor
+    event contract (README "Loading your own events") plus load bookkeeping), and the engine-specific helpers the vendor
     staging models use to read their nested JSON records. -#}
 
 {% macro known_event_sources() -%}
