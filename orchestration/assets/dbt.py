@@ -11,6 +11,14 @@ from dagster import AssetExecutionContext, BackfillPolicy, Config, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from ..dbt_cli import dbt_build_args, layer_group, partition_window_vars, window_env_vars
+from ..fingerprint import (
+    changes,
+    fingerprint,
+    fingerprint_path,
+    read_fingerprint,
+    refresh_reason,
+    write_fingerprint,
+)
 from ..partitions import daily_partitions, first_partition_date
 from ..progress import progress_bar
 from ..project import microconv_project
@@ -75,6 +83,13 @@ def microconv_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     settings = get_settings()
+    current = fingerprint(settings.project_dir, config.vars)
+    record = fingerprint_path(settings)
+    reason = refresh_reason(changes(read_fingerprint(record), current))
+    if reason and not config.full_refresh:
+        # Older rows of the incremental models were built with the old seed or var: rebuild them all.
+        context.log.warning(reason)
+        config = config.model_copy(update={"full_refresh": True, "whole_history": True})
     window = window_environment(context, config)
     args = dbt_build_args(config.full_refresh, config.vars, config.skip_tests)
     context.log.info(
@@ -85,9 +100,11 @@ def microconv_dbt_assets(
     with environment(window), progress_bar("dbt build", nodes) as advance:
         if settings.engine == "spark":
             yield from _build_on_spark(context, dbt, args, settings, advance)
-            return
-        ensure_writable(settings.duckdb_path)
-        yield from _streamed(dbt.cli(args, context=context, raise_on_error=False), context, advance)
+        else:
+            ensure_writable(settings.duckdb_path)
+            yield from _streamed(dbt.cli(args, context=context, raise_on_error=False), context, advance)
+    # Only after a build that succeeded: a failed one leaves the old record, so the next run rebuilds.
+    write_fingerprint(record, current)
 
 
 def _streamed(
