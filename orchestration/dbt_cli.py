@@ -58,3 +58,33 @@ def lock_error_in(text: str) -> bool:
     """True when dbt/DuckDB output says another process holds the warehouse file (a transient error)."""
     lowered = text.lower()
     return "could not set lock on file" in lowered or "conflicting lock is held" in lowered
+
+
+def unsuccessful_tests(run_results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The data tests of a dbt run_results.json that failed or warned (they returned rows)."""
+    return [
+        result
+        for result in run_results.get("results", [])
+        if result["unique_id"].startswith("test.")
+        and result["status"] in ("fail", "warn")
+        and result.get("compiled_code")
+    ]
+
+
+def failing_rows_sql(compiled_code: str, limit: int) -> str:
+    """A test's compiled SQL (it selects the failing rows), limited to the first `limit` rows."""
+    return f"select * from (\n{compiled_code}\n) as failing_rows limit {limit}"
+
+
+def describe_failing_rows(
+    unique_id: str, status: str, failures: int | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> str:
+    """One line naming the test and the offending values, e.g. `accepted_values_…_journey_stage (fail, 1
+    row): value_field=considerasion, n_records=1`."""
+    name = unique_id.split(".")[2] if unique_id.count(".") >= 2 else unique_id
+    shown = "; ".join(
+        ", ".join(f"{column}={value}" for column, value in zip(columns, row, strict=True)) for row in rows
+    )
+    more = f" (first {len(rows)})" if failures is not None and failures > len(rows) else ""
+    count = f"{failures} row{'s' if failures != 1 else ''}" if failures is not None else "rows"
+    return f"{name} ({status}, {count}){more}: {shown}"

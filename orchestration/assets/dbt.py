@@ -7,10 +7,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, BackfillPolicy, Config, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
-from ..dbt_cli import dbt_build_args, layer_group, partition_window_vars, window_env_vars
+from ..dbt_cli import (
+    dbt_build_args,
+    describe_failing_rows,
+    failing_rows_sql,
+    layer_group,
+    partition_window_vars,
+    unsuccessful_tests,
+    window_env_vars,
+)
 from ..fingerprint import (
     changes,
     fingerprint,
@@ -23,7 +32,7 @@ from ..partitions import daily_partitions, first_partition_date
 from ..progress import progress_bar
 from ..project import microconv_project
 from ..settings import Settings, get_settings
-from ..warehouse import WAREHOUSE_POOL, ensure_writable, retry_if_locked
+from ..warehouse import WAREHOUSE_POOL, connect, ensure_writable, retry_if_locked
 
 
 class MicroconvTranslator(DagsterDbtTranslator):
@@ -137,14 +146,51 @@ def _streamed(
             outputs.add(event.output_name)
         yield event
     error = invocation.get_error()
+    offending = failing_test_rows(invocation, context)
     if error is not None:
         # Another process took the file between the probe and dbt's connection: retry later.
         retry_if_locked(error)
+        if offending:
+            raise RuntimeError(
+                f"{error}\nFailing tests and their offending rows:\n" + "\n".join(offending)
+            ) from error
         raise error
     lost = built_without_output(invocation, context, outputs)
     if lost:
         # Dagster would silently skip everything downstream (the published copy): fail loudly instead.
         raise RuntimeError(f"dbt built {', '.join(lost)} but its completion event was lost from dbt's log")
+
+
+FAILING_ROWS_SHOWN = 5
+
+
+def failing_test_rows(invocation: DbtCliInvocation, context: AssetExecutionContext) -> list[str]:
+    """For each data test that failed or warned, its first offending rows (the test's compiled SQL rerun
+    on the warehouse, read-only, after dbt has let go of it), logged as a warning: dbt itself only counts
+    them. DuckDB only (on Spark the failing rows are in dbt's log)."""
+    if get_settings().engine != "duckdb":
+        return []
+    try:
+        tests = unsuccessful_tests(invocation.get_artifact("run_results.json"))
+    except (FileNotFoundError, ValueError):
+        return []
+    if not tests:
+        return []
+    lines = []
+    with connect(get_settings().duckdb_path, read_only=True) as con:
+        for test in tests:
+            try:
+                cursor = con.execute(failing_rows_sql(test["compiled_code"], FAILING_ROWS_SHOWN))
+            except duckdb.Error as error:
+                lines.append(f"{test['unique_id']}: its failing rows could not be read ({error})")
+                continue
+            columns = [column[0] for column in cursor.description]
+            line = describe_failing_rows(
+                test["unique_id"], test["status"], test.get("failures"), columns, cursor.fetchall()
+            )
+            context.log.warning(line)
+            lines.append(line)
+    return lines
 
 
 def built_without_output(
