@@ -8,7 +8,8 @@
        cannot mask a later one.
     2. baseline_mean / baseline_stddev are the mean and sample standard deviation of the days kept;
        z_score = (occurrences - mean) / scale, scale = max(stddev, sqrt(mean)) with
-       anomaly_stddev_floor = poisson (a perfectly flat baseline still has Poisson noise), else stddev.
+       anomaly_stddev_floor = poisson (a perfectly flat baseline still has Poisson noise), else stddev,
+       or sqrt(mean) when the stddev is 0 (and sqrt(median) for the screen when the MAD is 0).
     3. Flagged when |z_score| >= z_threshold, the prediction-interval bound for one new day:
        q × sqrt(1 + 1/n) with n kept days and q the Student-t quantile for n - 1 degrees of freedom at
        the tail probability of anomaly_z_threshold (the normal quantile itself when the Poisson floor
@@ -23,8 +24,14 @@
 {%- if poisson_floor %}
 {%- set screen_scale = 'greatest(' ~ robust_stddev ~ ', sqrt(baseline_deviations.baseline_median))' %}
 {%- else %}
-{%- set screen_scale = robust_stddev %}
+{#- Without the floor, a MAD of 0 (most days equal the median) would screen out every other day and
+    leave a baseline of sd 0 that can never score: the Poisson scale stands in for it then. -#}
+{%- set screen_scale = 'case when baseline_spreads.baseline_mad > 0 then ' ~ robust_stddev
+    ~ ' else sqrt(baseline_deviations.baseline_median) end' %}
 {%- endif %}
+{#- The baseline's sample sd is the scale when it is positive and, with the floor, above sqrt(mean). -#}
+{%- set sample_scale_applies = 'baseline_statistics.kept_stddev > 0' ~ (
+    ' and baseline_statistics.kept_stddev > sqrt(baseline_statistics.kept_mean)' if poisson_floor else '') %}
 {%- if same_weekday %}{% set min_points = [min_points, window_days // 7] | min %}{% endif %}
 
 with
@@ -150,13 +157,13 @@ baselines as (
         coalesce(baseline_statistics.baseline_excluded_days, 0) as baseline_excluded_days,
         baseline_statistics.kept_mean,
         baseline_statistics.kept_stddev,
-        {%- if poisson_floor %}
-        greatest(coalesce(baseline_statistics.kept_stddev, 0), sqrt(baseline_statistics.kept_mean)) as scale,
-        sqrt(baseline_statistics.kept_mean) >= coalesce(baseline_statistics.kept_stddev, 0) as is_poisson_scale
-        {%- else %}
-        baseline_statistics.kept_stddev as scale,
-        false as is_poisson_scale
-        {%- endif %}
+        -- The Poisson scale sqrt(mean) when it is larger (with the floor) or when the sd is 0 (a
+        -- flat baseline still scores without the floor too).
+        case
+            when {{ sample_scale_applies }} then baseline_statistics.kept_stddev
+            else sqrt(baseline_statistics.kept_mean)
+        end as scale,
+        not coalesce({{ sample_scale_applies }}, false) as is_poisson_scale
     from days
     left join baseline_medians
         on days.date_day = baseline_medians.date_day
