@@ -122,11 +122,16 @@ mapped as (
             when coalesce(extracted.gclid, extracted.dclid) is not null then 'cpc'
             else {{ click_id_traffic_source('extracted.page_location', 'medium') }}
         end as click_medium,
-        case
-            when lower(trim(coalesce(extracted.transaction_id, extracted.param_transaction_id, extracted.param_order_id)))
-                not in ('', '(not set)')
-                then coalesce(extracted.transaction_id, extracted.param_transaction_id, extracted.param_order_id)
-        end as order_id
+        -- The first of the three that is a real id: a "(not set)" transaction_id does not hide the
+        -- event's own transaction_id / order_id parameter.
+        coalesce(
+            case when lower(trim(extracted.transaction_id)) not in ('', '(not set)') then extracted.transaction_id end,
+            case
+                when lower(trim(extracted.param_transaction_id)) not in ('', '(not set)')
+                    then extracted.param_transaction_id
+            end,
+            case when lower(trim(extracted.param_order_id)) not in ('', '(not set)') then extracted.param_order_id end
+        ) as order_id
     from extracted
     left join event_name_mappings
         on extracted.ga4_event_name = event_name_mappings.source_event_name
