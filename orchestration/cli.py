@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -165,7 +165,6 @@ def _run_job(
     from dagster import DagsterInstance, PartitionKeyRange
 
     from .partitions import daily_partitions, range_tags
-    from .progress import interactive
     from .project import prepare_manifest
 
     prepare_manifest()
@@ -191,8 +190,8 @@ def _run_job(
         "whole_history": whole_history,
     }
     run_config: dict = {"ops": {"microconv_dbt_assets": {"config": dbt_config}}}
-    if interactive():
-        # A terminal shows progress bars; Dagster's per-event debug log would tear them apart.
+    if not os.environ.get("MICROCONV_VERBOSE"):
+        # Calm by default (and a terminal's progress bars stay whole): `--verbose` shows Dagster's log.
         run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}
     partition = {"partition_key": keys[0]} if len(keys) == 1 else {"tags": range_tags(keys[0], keys[-1])}
     with DagsterInstance.get() as instance:
@@ -302,7 +301,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         vendor=None if source.is_contract else source.name,
         format="parquet",
         gzip=False,
-        start_date=args.start_date,
+        # Default: the last `--days` days up to yesterday (UTC), so the demo is fresh and recent.
+        start_date=args.start_date or (datetime.now(UTC).date() - timedelta(days=args.days)).isoformat(),
         dirty_share=0.02,
         late_share=0.03,
         overwrite=True,
@@ -323,6 +323,9 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     if not run_job(full_refresh=True).success:
         _print("The Dagster job failed; see the log above.")
         return 1
+    from .landing_sensor import record_demo_cursor
+
+    record_demo_cursor(settings)
     import duckdb
 
     from .summary import warehouse_summary
@@ -446,6 +449,9 @@ BEST_EFFORT_HELP = (
     "a required column); without it (or MICROCONV_BEST_EFFORT=1) a rejected file fails the run"
 )
 
+VERBOSE_HELP = "print Dagster's log (INFO) and dbt's line per model and test, not one line per layer"
+SEED_HELP = "random seed (the same seed gives the same events)"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="microconv", description=__doc__)
@@ -453,8 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="write seeded demo events as landing files")
     gen.add_argument("--events", type=int, default=1_000_000, help="approximate number of events")
-    gen.add_argument("--days", type=int, default=60)
-    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--days", type=int, default=60, help="number of days the events span")
+    gen.add_argument("--seed", type=int, default=42, help=SEED_HELP)
     gen.add_argument("--start-date", default="2026-01-01", help="first event day (UTC, YYYY-MM-DD)")
     gen.add_argument("--out", help="landing directory (default: the source's, e.g. data/landing/ga4)")
     gen.add_argument(
@@ -462,7 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[vendor.name for vendor in VENDORS],
         help="write the events in this vendor's export format instead",
     )
-    gen.add_argument("--format", choices=("parquet", "csv", "jsonl"), default="parquet")
+    gen.add_argument(
+        "--format", choices=("parquet", "csv", "jsonl"), default="parquet", help="landing file format"
+    )
     gen.add_argument("--gzip", action="store_true", help="gzip csv/jsonl files")
     gen.add_argument("--dirty-share", type=float, default=0.02, help="share of dirty rows (0-1)")
     gen.add_argument("--late-share", type=float, default=0.03, help="share of rows loaded 1-4 days late")
@@ -482,11 +490,14 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(func=cmd_load)
 
     run = sub.add_parser("run", help="run the Dagster job (ingestion + dbt build) in-process")
-    run.add_argument("--full-refresh", action="store_true")
+    run.add_argument(
+        "--full-refresh", action="store_true", help="rebuild every incremental model from all raw events"
+    )
     run.add_argument("--skip-tests", action="store_true", help="build models only (no dbt tests)")
     run.add_argument("--start", type=_iso_day, help="first day to process (YYYY-MM-DD, UTC)")
     run.add_argument("--end", type=_iso_day, help="last day to process, inclusive (default: yesterday)")
     run.add_argument("--best-effort", action="store_true", help=BEST_EFFORT_HELP)
+    run.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     run.set_defaults(func=cmd_run)
 
     docs = sub.add_parser("docs", help="generate dbt docs (models, columns, tests, lineage, exposures)")
@@ -514,7 +525,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     spark_export = sub.add_parser("spark-export", help="Spark target: write tables as Parquet files")
     spark_export.add_argument("out", help="directory for <schema>/<table> Parquet folders")
-    spark_export.add_argument("--schemas", nargs="+", default=["core", "marts"])
+    spark_export.add_argument(
+        "--schemas", nargs="+", default=["core", "marts"], help="schemas to export (default: core marts)"
+    )
     spark_export.set_defaults(func=cmd_spark_export)
 
     summary = sub.add_parser("summary", help="print rows per layer and the data-quality accounting")
@@ -527,10 +540,14 @@ def build_parser() -> argparse.ArgumentParser:
         + DEMO_FRESH_HELP.replace("start from an empty warehouse (default). ", "")
         + ".",
     )
-    demo.add_argument("--events", type=int, default=1_000_000)
-    demo.add_argument("--days", type=int, default=60)
-    demo.add_argument("--seed", type=int, default=42)
-    demo.add_argument("--start-date", default="2026-01-01")
+    demo.add_argument("--events", type=int, default=1_000_000, help="approximate number of events")
+    demo.add_argument("--days", type=int, default=60, help="number of days the events span")
+    demo.add_argument("--seed", type=int, default=42, help=SEED_HELP)
+    demo.add_argument(
+        "--start-date",
+        help="first event day (UTC, YYYY-MM-DD; default: --days days ago, so the last day is yesterday)",
+    )
+    demo.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     demo.add_argument(
         "--event-source",
         choices=tuple(EVENT_SOURCES),
@@ -561,7 +578,23 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("orchestration").addHandler(handler)
     logging.getLogger("orchestration").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        os.environ["MICROCONV_VERBOSE"] = "1"
+    else:
+        _quiet_library_warnings()
+        # One line per loaded landing file is for --verbose; rejections (errors) still print.
+        logging.getLogger("orchestration.ingest").setLevel(logging.WARNING)
     return int(args.func(args))
+
+
+def _quiet_library_warnings() -> None:
+    """Dagster's notes that an API we call is beta, preview or deprecated are for us, not for users."""
+    import warnings
+
+    from dagster import BetaWarning, PreviewWarning, SupersessionWarning
+
+    for category in (BetaWarning, PreviewWarning, SupersessionWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
 
 
 if __name__ == "__main__":

@@ -66,11 +66,36 @@ def _recorded_ids(duckdb_path: Path) -> set[str] | None:
         return None
 
 
+def _read_record(duckdb_path: Path) -> dict:
+    try:
+        record = json.loads(demo_record_path(duckdb_path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _write_record(duckdb_path: Path, record: dict) -> None:
+    demo_record_path(duckdb_path).write_text(json.dumps(record, indent=1) + "\n")
+
+
 def record_demo_files(duckdb_path: Path, files: Iterable[Path], keep_previous: bool) -> None:
     """Remember the content hashes of the files the demo generated (the ids raw.loaded_files keeps)."""
     ids = (_recorded_ids(duckdb_path) or set()) if keep_previous else set()
     ids |= {file_digest(path) for path in files}
-    demo_record_path(duckdb_path).write_text(json.dumps({"file_ids": sorted(ids)}, indent=1) + "\n")
+    _write_record(duckdb_path, {"file_ids": sorted(ids)})
+
+
+def record_demo_landing_cursor(duckdb_path: Path, cursor: str) -> None:
+    """Remember the landing sensor's cursor after the files the demo loaded (see landing_sensor)."""
+    record = _read_record(duckdb_path)
+    record["landing_cursor"] = json.loads(cursor)
+    _write_record(duckdb_path, record)
+
+
+def demo_landing_cursor(duckdb_path: Path) -> str | None:
+    """The landing sensor's cursor a demo recorded for this warehouse (None: no demo built it)."""
+    cursor = _read_record(duckdb_path).get("landing_cursor")
+    return json.dumps(cursor) if isinstance(cursor, dict) else None
 
 
 def not_a_demo_warehouse(duckdb_path: Path) -> str | None:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
+from .demo import demo_landing_cursor, record_demo_landing_cursor
 from .ingest import UNREADABLE_FILE_ERRORS, discover_files, event_times_sql, landing_reader, source_name
 from .jobs import microconv_job
 from .partitions import first_partition_date, range_tags
-from .settings import get_settings
+from .settings import Settings, get_settings
 from .sources import CONTRACT, EVENT_SOURCES, EventSource
 
 
@@ -33,6 +34,12 @@ class LandingCursor:
     def dump(self) -> str:
         return json.dumps({"mtime": self.mtime, "names": list(self.names)})
 
+    def later(self, other: "LandingCursor") -> "LandingCursor":
+        """The cursor that has seen more: the later mtime (ties: both cursors' names)."""
+        if self.mtime != other.mtime:
+            return self if self.mtime > other.mtime else other
+        return LandingCursor(self.mtime, tuple(sorted({*self.names, *other.names})))
+
 
 def new_files(
     files: list[Path], landing_dir: Path, cursor: LandingCursor
@@ -51,6 +58,26 @@ def new_files(
     if latest == cursor.mtime:
         ties |= set(cursor.names)
     return [path for _, _, path in sorted(fresh)], LandingCursor(latest, tuple(sorted(ties)))
+
+
+def landing_files(settings: Settings) -> tuple[Path, dict[Path, EventSource]]:
+    """The landing root (names in the cursor are relative to it, events/…, ga4/…, so that sources
+    never clash) and every landing file with its source."""
+    landing_dirs = {name: source.landing_dir(settings.landing_dir) for name, source in EVENT_SOURCES.items()}
+    source_of = {
+        path: EVENT_SOURCES[name]
+        for name, landing_dir in landing_dirs.items()
+        for path in discover_files(landing_dir, settings.landing_glob)
+    }
+    return settings.landing_dir.parent, source_of
+
+
+def record_demo_cursor(settings: Settings) -> None:
+    """After a demo: the landing files it loaded count as seen by the sensor, so that the first tick
+    of `make dagster` does not rebuild the days the demo just built."""
+    landing_root, source_of = landing_files(settings)
+    _, cursor = new_files(list(source_of), landing_root, LandingCursor())
+    record_demo_landing_cursor(settings.duckdb_path, cursor.dump())
 
 
 def event_day_range(
@@ -90,18 +117,17 @@ def event_day_range(
 )
 def new_landing_files(context: SensorEvaluationContext):
     settings = get_settings()
-    cursor = LandingCursor.parse(context.cursor)
-    # Names in the cursor are relative to the landing root (events/…, ga4/…) so that sources never clash.
-    landing_root = settings.landing_dir.parent
-    landing_dirs = {name: source.landing_dir(settings.landing_dir) for name, source in EVENT_SOURCES.items()}
-    source_of = {
-        path: EVENT_SOURCES[name]
-        for name, landing_dir in landing_dirs.items()
-        for path in discover_files(landing_dir, settings.landing_glob)
-    }
+    # Files a demo loaded into this warehouse count as seen (the demo wrote where it stopped).
+    cursor = LandingCursor.parse(context.cursor).later(
+        LandingCursor.parse(demo_landing_cursor(settings.duckdb_path))
+    )
+    landing_root, source_of = landing_files(settings)
     files, next_cursor = new_files(list(source_of), landing_root, cursor)
     if not files:
-        return SkipReason(f"No new files in {', '.join(str(path) for path in landing_dirs.values())}")
+        if next_cursor.dump() != context.cursor:
+            context.update_cursor(next_cursor.dump())
+        folders = (source.landing_dir(settings.landing_dir) for source in EVENT_SOURCES.values())
+        return SkipReason(f"No new files in {', '.join(str(path) for path in folders)}")
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     first_day = first_partition_date()
     ranges = [

@@ -29,7 +29,7 @@ from ..fingerprint import (
     write_fingerprint,
 )
 from ..partitions import daily_partitions, first_partition_date
-from ..progress import progress_bar
+from ..progress import dbt_layer_lines, progress_bar
 from ..project import microconv_project
 from ..settings import Settings, get_settings
 from ..warehouse import WAREHOUSE_POOL, connect, ensure_writable, retry_if_locked
@@ -106,7 +106,11 @@ def microconv_dbt_assets(
         f"full refresh: {config.full_refresh}"
     )
     nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
-    with environment(window), progress_bar("dbt build", nodes) as advance:
+    with (
+        environment(window),
+        progress_bar("dbt build", nodes) as bar,
+        dbt_layer_lines(context, bar) as advance,  # advance(event): one line per layer, not per node
+    ):
         if settings.engine == "spark":
             yield from _build_on_spark(context, dbt, args, settings, advance)
         else:
@@ -141,7 +145,7 @@ def _streamed(
     )
     outputs: set[str] = set()
     for event in events:
-        advance()
+        advance(event)
         if isinstance(event, Output):
             outputs.add(event.output_name)
         yield event

@@ -152,3 +152,24 @@ def test_demos_in_turn_from_different_sources_recognise_each_others_files(paths:
     _as_if_loaded(paths.warehouse, [*contract_files, *sorted(ga4.glob("*.parquet"))])
     assert cli.main(["demo", *SMALL]) == 1  # not refused (2): every loaded file is a demo file
     assert not paths.warehouse.exists() and len(paths.runs) == 3
+
+
+def test_every_cli_option_and_subcommand_has_help_text() -> None:
+    import argparse
+
+    from orchestration.cli import build_parser
+
+    parser = build_parser()
+    missing = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                if not choice.help:
+                    missing.append(choice.dest)
+            for name, sub in action.choices.items():
+                missing += [
+                    f"{name} {action.option_strings or action.dest}"
+                    for action in sub._actions
+                    if not isinstance(action, argparse._HelpAction) and not action.help
+                ]
+    assert missing == []

@@ -169,3 +169,33 @@ def test_the_sensor_requests_one_run_over_the_new_files_days(tmp_path: Path, mon
     )
     again = new_landing_files(build_sensor_context(cursor=context.cursor))
     assert isinstance(again, SkipReason)
+
+
+def test_after_a_demo_the_sensor_starts_no_run_until_a_new_file_lands(tmp_path: Path, monkeypatch) -> None:
+    """`make dagster` after `make demo`: the first tick (empty cursor, as on a fresh instance) must not
+    rebuild the days the demo just built; a file landing later still starts a run over its days."""
+    from dagster import RunRequest, SkipReason, build_sensor_context
+
+    from orchestration.landing_sensor import new_landing_files, record_demo_cursor
+    from orchestration.settings import get_settings
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing))
+    monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(tmp_path / "wh.duckdb"))
+    _touch(landing / "a.csv", 1000.0, "e1,2026-02-03T10:00:00Z\n")
+    _touch(landing / "b.csv", 1000.0, "e2,2026-02-05T10:00:00Z\n")
+    record_demo_cursor(get_settings())  # what `microconv demo` does after its run
+
+    first = build_sensor_context(cursor=None)
+    assert isinstance(new_landing_files(first), SkipReason)
+    _touch(landing / "c.csv", 2000.0, "e3,2026-02-07T10:00:00Z\n")
+    request = new_landing_files(build_sensor_context(cursor=first.cursor))
+    assert isinstance(request, RunRequest)
+    assert request.partition_key == "2026-02-07"
+
+
+def test_a_later_cursor_wins_and_equal_mtimes_join_their_names() -> None:
+    old, new = LandingCursor(1000.0, ("a.csv",)), LandingCursor(2000.0, ("b.csv",))
+    assert old.later(new) == new and new.later(old) == new
+    assert old.later(LandingCursor(1000.0, ("c.csv",))) == LandingCursor(1000.0, ("a.csv", "c.csv"))
