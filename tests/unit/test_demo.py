@@ -173,3 +173,24 @@ def test_every_cli_option_and_subcommand_has_help_text() -> None:
                     if not isinstance(action, argparse._HelpAction) and not action.help
                 ]
     assert missing == []
+
+
+def test_after_a_demo_the_first_sensor_tick_starts_no_run_and_the_days_end_yesterday(
+    paths: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo` then `make dagster`: the sensor (empty cursor, as on a fresh Dagster instance) must
+    not start a run over the days the demo just built; the demo's days are recent (fresh data)."""
+    from datetime import UTC, datetime, timedelta
+
+    from dagster import SkipReason, build_sensor_context
+
+    from orchestration import summary
+    from orchestration.landing_sensor import new_landing_files
+
+    monkeypatch.setattr(cli, "run_job", lambda **kwargs: SimpleNamespace(success=True))
+    monkeypatch.setattr(summary, "warehouse_summary", lambda path: "summary")
+    assert cli.main(["demo", *SMALL]) == 0
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    days = sorted(path.stem.removeprefix("events_") for path in paths.landing.glob("events_*.parquet"))
+    assert days[0] == (yesterday - timedelta(days=1)).isoformat()  # --days 2: yesterday and the day before
+    assert isinstance(new_landing_files(build_sensor_context(cursor=None)), SkipReason)
