@@ -54,7 +54,8 @@ def verbose() -> bool:
     return bool(os.environ.get("MICROCONV_VERBOSE"))
 
 
-# dbt's line per node (dagster-dbt re-prints them to stdout); errors, warnings and dbt's header remain.
+# dbt's line per node (dagster-dbt re-prints them to stdout) and its blank lines are dropped; errors,
+# warnings, dbt's header and its totals remain.
 DBT_NODE_LINE = re.compile(r"^\d+ of \d+ (START|OK|PASS|SKIP|NO-OP)\b")
 
 
@@ -63,7 +64,8 @@ class _WithoutNodeLines(io.TextIOBase):
         self.target = target
 
     def write(self, text: str) -> int:
-        self.target.write("".join(line for line in text.splitlines(True) if not DBT_NODE_LINE.match(line)))
+        lines = text.splitlines(True)
+        self.target.write("".join(line for line in lines if line.strip() and not DBT_NODE_LINE.match(line)))
         return len(text)
 
     def flush(self) -> None:

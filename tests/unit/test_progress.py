@@ -63,6 +63,7 @@ def test_dbts_line_per_node_is_dropped_but_errors_and_warnings_stay() -> None:
     stream.write("3 of 412 PASS not_null_stg_events_event_id ..................... [PASS in 0.05s]\n")
     stream.write("197 of 412 WARN 1 assert_every_conversion_definition ........... [WARN 1 in 0.05s]\n")
     stream.write("304 of 412 FAIL 1 anomaly_flat_baseline ......................... [FAIL 1 in 0.72s]\n")
+    stream.write("\n")
     stream.write("Done. PASS=392 WARN=1 ERROR=1 SKIP=15 NO-OP=4 TOTAL=413\n")
     assert out.getvalue().splitlines() == [
         "197 of 412 WARN 1 assert_every_conversion_definition ........... [WARN 1 in 0.05s]",
