@@ -1,8 +1,10 @@
-{#- Incremental strategy of fct_sessions: delete every row of the devices in int_devices_reprocessed,
-    then insert the new rows. Unlike delete+insert (which deletes only the keys present in the new
+{#- Incremental strategy of fct_sessions and fct_micro_conversions: delete every row of the devices in
+    int_devices_reprocessed, then insert the new rows. Unlike delete+insert (which deletes only the keys present in the new
     rows), a device whose rows all disappear is emptied too: a user_id-only device whose events now all
-    join browser sessions no longer owns a session. -#}
-{#- The strategy name for fct_sessions: this one on DuckDB, Spark's keyed strategy elsewhere. -#}
+    join browser sessions no longer owns a session, nor a session-scoped micro-conversion. -#}
+{#- The strategy name: this one on DuckDB; on Spark, its keyed strategy (plain Parquet tables are
+    rebuilt in full there; with var spark_keyed_incremental_strategy = merge a device that lost all its
+    rows keeps them until a full refresh, as README "Scaling out" says). -#}
 {% macro replace_reprocessed_devices_strategy() -%}
     {%- if target is defined and target.type == 'spark' -%}
         {{ return(keyed_incremental_strategy()) }}

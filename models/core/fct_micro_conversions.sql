@@ -2,11 +2,13 @@
     a row of the micro_conversion_definitions seed and the row's optional property threshold and page
     path pattern hold; rows with count_scope = session keep only the first match per session.
     Incremental by device: the whole event streams of the users with an event on a reprocessed device
-    are read (a session can hold a user_id-only event of another device), and only the reprocessed
-    devices' rows are written. -#}
+    are read (a session can hold a user_id-only event of another device), and the reprocessed devices'
+    rows are replaced, including a device whose rows all disappear (a user_id-only session-scoped
+    micro-conversion that is no longer the first of its session once that session joins a browser
+    session). -#}
 {{ config(
     materialized=keyed_incremental_materialization(),
-    incremental_strategy=keyed_incremental_strategy(),
+    incremental_strategy=replace_reprocessed_devices_strategy(),
     unique_key='device_id',
     on_schema_change='fail'
 ) }}

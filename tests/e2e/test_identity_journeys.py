@@ -21,9 +21,13 @@ pytestmark = pytest.mark.e2e
 # (event_id, event_name, UTC time on 2026-03-02, anonymous_id, user_id, utm_source, utm_medium, properties)
 EVENTS: list[tuple[str, str, str, str, str, str, str, dict]] = [
     # An Email visit, a login, a checkout, then the purchase sent server-side (user_id only): one
-    # Email session of four events, and the purchase is credited to Email by every model.
+    # Email session of six events, and the purchase is credited to Email by every model. The deep
+    # scroll (counted once per session) happens in the browser (e5) and again in a user_id-only import
+    # (e6): one scroll_deep micro-conversion, e5's.
     ("e1", "page_view", "10:00:00", "vE", "", "newsletter", "email", {}),
     ("e2", "sign_up", "10:01:00", "vE", "uE", "", "", {}),
+    ("e5", "scroll", "10:02:00", "vE", "", "", "", {"scroll_percent": 80}),
+    ("e6", "scroll", "10:03:00", "", "uE", "", "", {"scroll_percent": 90}),
     ("e3", "begin_checkout", "10:04:00", "vE", "", "", "", {}),
     ("e4", "purchase", "10:05:00", "", "uE", "", "", {"value": 100, "currency": "USD", "order_id": "oE"}),
     # A shared device: u1 logs in and browses, later u2 logs in there and buys; the purchase is u2's.
@@ -106,7 +110,7 @@ def test_a_server_side_purchase_joins_the_email_session(identity_warehouse) -> N
         where conversions.event_id = 'e4'
         """
     ).fetchall()
-    assert sessions == [("Email", 4, "vE")]
+    assert sessions == [("Email", 6, "vE")]
 
 
 def test_email_gets_the_whole_credit_under_every_model(identity_warehouse) -> None:
@@ -173,9 +177,10 @@ def test_orders_count_once_and_revenue_is_converted(identity_warehouse) -> None:
 
 
 # The first run sees only these; everything else arrives two days later in a file of its own, so the
-# server-side purchase e4 first opens a session of its own and later joins the Email session, s4 is
-# first anonymous and later u2's, and d1 (sent before d2) later replaces d2 as order oD.
-FIRST_FILE = {"e4", "s1", "s2", "s4", "d2"}
+# server-side purchase e4 and the imported scroll e6 first open a session of their own (e6 its
+# scroll_deep) and later join the Email session (where e5's scroll comes first, so e6's scroll_deep row
+# must go), s4 is first anonymous and later u2's, and d1 (sent before d2) later replaces d2 as order oD.
+FIRST_FILE = {"e4", "e6", "s1", "s2", "s4", "d2"}
 
 
 def _incremental_environment(patch: pytest.MonkeyPatch, root: Path) -> None:
@@ -230,7 +235,11 @@ def test_late_identity_in_a_later_run_equals_a_full_refresh(split_runs) -> None:
             """
         ).fetchall()
         orders = con.execute("select event_id from core.fct_macro_conversions order by event_id").fetchall()
-    assert joined == [("Email", 4, "vE")]
+        scrolls = con.execute(
+            "select event_id from core.fct_micro_conversions where micro_conversion = 'scroll_deep'"
+        ).fetchall()
+    assert joined == [("Email", 6, "vE")]
+    assert scrolls == [("e5",)]
     assert [event_id for (event_id,) in orders] == ["d1", "e4", "p1", "p2", "s4"]
     differences = table_differences(daily, full, schemas=("intermediate", "core"))
     differences.pop("intermediate.int_devices_reprocessed", None)
