@@ -62,10 +62,16 @@ DBT_NODE_LINE = re.compile(r"^\d+ of \d+ (START|OK|PASS|SKIP|NO-OP)\b")
 class _WithoutNodeLines(io.TextIOBase):
     def __init__(self, target: TextIO) -> None:
         self.target = target
+        self.at_line_start = True  # print() writes the text and its newline separately
 
     def write(self, text: str) -> int:
-        lines = text.splitlines(True)
-        self.target.write("".join(line for line in lines if line.strip() and not DBT_NODE_LINE.match(line)))
+        kept = []
+        for line in text.splitlines(True):
+            if self.at_line_start and (not line.strip() or DBT_NODE_LINE.match(line)):
+                continue
+            kept.append(line)
+            self.at_line_start = line.endswith("\n")
+        self.target.write("".join(kept))
         return len(text)
 
     def flush(self) -> None:

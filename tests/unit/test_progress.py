@@ -64,9 +64,11 @@ def test_dbts_line_per_node_is_dropped_but_errors_and_warnings_stay() -> None:
     stream.write("197 of 412 WARN 1 assert_every_conversion_definition ........... [WARN 1 in 0.05s]\n")
     stream.write("304 of 412 FAIL 1 anomaly_flat_baseline ......................... [FAIL 1 in 0.72s]\n")
     stream.write("\n")
+    print("dbt marts: 20 models and 120 tests done (68 s)", file=stream)
     stream.write("Done. PASS=392 WARN=1 ERROR=1 SKIP=15 NO-OP=4 TOTAL=413\n")
     assert out.getvalue().splitlines() == [
         "197 of 412 WARN 1 assert_every_conversion_definition ........... [WARN 1 in 0.05s]",
         "304 of 412 FAIL 1 anomaly_flat_baseline ......................... [FAIL 1 in 0.72s]",
+        "dbt marts: 20 models and 120 tests done (68 s)",
         "Done. PASS=392 WARN=1 ERROR=1 SKIP=15 NO-OP=4 TOTAL=413",
     ]
