@@ -3,6 +3,7 @@ full refresh; rerunning a partition changes nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -201,3 +202,83 @@ def test_comparison_detects_a_changed_row(warehouses: Warehouses, tmp_path: Path
             """
         )
     assert table_differences(warehouses.full, changed) == {"core.fct_sessions": (1, 1)}
+
+
+UNMATCHED_TEST = "assert_every_conversion_definition_matches_an_event"
+
+
+def test_a_definition_that_matches_no_event_warns_naming_it(warehouses: Warehouses, tmp_path: Path) -> None:
+    """A micro-conversion definition whose event name no event has: dbt's test warns (the build goes on)
+    and its stored failing row names the definition."""
+    unmatched = tmp_path / "unmatched.duckdb"
+    shutil.copy(warehouses.full, unmatched)
+    with duckdb.connect(str(unmatched)) as con:
+        con.execute(
+            """
+            insert into config.micro_conversion_definitions
+                (micro_conversion, event_name, count_scope, kind, journey_stage, weight, description)
+            values ('replay_watched', 'webinar_replay_watched', 'event', 'supporting', 'consideration', 0.2,
+                'No generated event has this name')
+            """
+        )
+    target = Path(os.environ.get("MICROCONV_DBT_TARGET_PATH") or tmp_path / "target")
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "test",
+        "--select",
+        UNMATCHED_TEST,
+        "--store-failures",
+    ]
+    completed = subprocess.run(
+        [*command, "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
+        env={**os.environ, "MICROCONV_DUCKDB_PATH": str(unmatched)},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:]
+    (result,) = json.loads((target / "run_results.json").read_text())["results"]
+    # The 3 generated days (6,000 events) also hold no subscription, the demo's rarest macro-conversion.
+    assert (result["status"], result["failures"]) == ("warn", 2)
+    with duckdb.connect(str(unmatched), read_only=True) as con:
+        rows = con.execute(
+            f"select definitions_seed, conversion_name from {result['relation_name']}"
+        ).fetchall()
+    assert sorted(rows) == [
+        ("macro_conversion_definitions", "subscription"),
+        ("micro_conversion_definitions", "replay_watched"),
+    ]
+
+
+def test_a_changed_history_var_rebuilds_the_whole_history(
+    warehouses: Warehouses, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partition run whose session_inactivity_minutes differs from the last build's becomes a full
+    refresh: every device is reprocessed (a plain partition run without lookback would keep the older
+    days' sessions) and the shorter gap splits more sessions; the new value is recorded."""
+    daily = warehouses.daily.parent
+    _environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    shutil.copytree(daily / "landing", tmp_path / "landing")
+    shutil.copy(warehouses.daily, tmp_path / "microconv.duckdb")
+    shutil.copy(daily / "microconv.duckdb.fingerprint.json", tmp_path / "microconv.duckdb.fingerprint.json")
+    from orchestration.cli import run_job
+
+    result = run_job(
+        dbt_vars={"session_inactivity_minutes": "5", "late_arrival_lookback_days": "0"},
+        start="2026-01-03",
+        end="2026-01-03",
+        skip_tests=True,
+    )
+    assert result.success
+    with duckdb.connect(str(warehouses.full), read_only=True) as con:
+        devices = con.execute(
+            "select count(distinct device_id) from intermediate.int_users_stitched"
+        ).fetchone()[0]
+        sessions = con.execute("select count(*) from core.fct_sessions").fetchone()[0]
+    assert _reprocessed(tmp_path / "microconv.duckdb") == devices
+    with duckdb.connect(str(tmp_path / "microconv.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from core.fct_sessions").fetchone()[0] > sessions
+    record = json.loads((tmp_path / "microconv.duckdb.fingerprint.json").read_text())
+    assert record["vars"]["session_inactivity_minutes"] == "5"
