@@ -85,17 +85,19 @@ def record_demo_files(duckdb_path: Path, files: Iterable[Path], keep_previous: b
     _write_record(duckdb_path, {"file_ids": sorted(ids)})
 
 
-def record_demo_landing_cursor(duckdb_path: Path, cursor: str) -> None:
+def record_demo_landing_cursor(duckdb_path: Path, landing_root: Path, cursor: str) -> None:
     """Remember the landing sensor's cursor after the files the demo loaded (see landing_sensor)."""
     record = _read_record(duckdb_path)
-    record["landing_cursor"] = json.loads(cursor)
+    record["landing_cursor"] = {"landing_root": str(landing_root.resolve()), **json.loads(cursor)}
     _write_record(duckdb_path, record)
 
 
-def demo_landing_cursor(duckdb_path: Path) -> str | None:
-    """The landing sensor's cursor a demo recorded for this warehouse (None: no demo built it)."""
+def demo_landing_cursor(duckdb_path: Path, landing_root: Path) -> str | None:
+    """The landing sensor's cursor a demo recorded for this warehouse and landing root (None: none)."""
     cursor = _read_record(duckdb_path).get("landing_cursor")
-    return json.dumps(cursor) if isinstance(cursor, dict) else None
+    if not isinstance(cursor, dict) or cursor.get("landing_root") != str(landing_root.resolve()):
+        return None
+    return json.dumps({key: value for key, value in cursor.items() if key != "landing_root"})
 
 
 def not_a_demo_warehouse(duckdb_path: Path) -> str | None:

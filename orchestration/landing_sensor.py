@@ -77,7 +77,7 @@ def record_demo_cursor(settings: Settings) -> None:
     of `make dagster` does not rebuild the days the demo just built."""
     landing_root, source_of = landing_files(settings)
     _, cursor = new_files(list(source_of), landing_root, LandingCursor())
-    record_demo_landing_cursor(settings.duckdb_path, cursor.dump())
+    record_demo_landing_cursor(settings.duckdb_path, landing_root, cursor.dump())
 
 
 def event_day_range(
@@ -118,10 +118,10 @@ def event_day_range(
 def new_landing_files(context: SensorEvaluationContext):
     settings = get_settings()
     # Files a demo loaded into this warehouse count as seen (the demo wrote where it stopped).
-    cursor = LandingCursor.parse(context.cursor).later(
-        LandingCursor.parse(demo_landing_cursor(settings.duckdb_path))
-    )
     landing_root, source_of = landing_files(settings)
+    cursor = LandingCursor.parse(context.cursor).later(
+        LandingCursor.parse(demo_landing_cursor(settings.duckdb_path, landing_root))
+    )
     files, next_cursor = new_files(list(source_of), landing_root, cursor)
     if not files:
         if next_cursor.dump() != context.cursor:

@@ -189,6 +189,12 @@ def test_after_a_demo_the_sensor_starts_no_run_until_a_new_file_lands(tmp_path: 
 
     first = build_sensor_context(cursor=None)
     assert isinstance(new_landing_files(first), SkipReason)
+    # The demo's cursor belongs to its landing folders: another landing root is not skipped.
+    monkeypatch.setenv("MICROCONV_LANDING_DIR", str(tmp_path / "other" / "events"))
+    (tmp_path / "other" / "events").mkdir(parents=True)
+    _touch(tmp_path / "other" / "events" / "a.csv", 1000.0, "e1,2026-02-03T10:00:00Z\n")
+    assert isinstance(new_landing_files(build_sensor_context(cursor=None)), RunRequest)
+    monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing))
     _touch(landing / "c.csv", 2000.0, "e3,2026-02-07T10:00:00Z\n")
     request = new_landing_files(build_sensor_context(cursor=first.cursor))
     assert isinstance(request, RunRequest)
