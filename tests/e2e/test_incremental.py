@@ -122,6 +122,8 @@ def _killed_mid_build(day: str, warehouse: Path) -> str:
         "--end",
         day,
         "--skip-tests",
+        # Dagster's event log (read below for the moment to kill) is printed with --verbose only.
+        "--verbose",
     ]
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
