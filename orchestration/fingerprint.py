@@ -1,6 +1,6 @@
 """Notice configuration changes that rewrite history, and rebuild instead of keeping stale rows.
 
-The incremental models (stg_tracking__events, int_events_sessionized, fct_sessions,
+The incremental models (int_events_validated, int_events_sessionized, fct_sessions,
 fct_micro_conversions) keep the rows of days outside the run's window. When a seed or var they read
 changes, those old rows no longer match the configuration (a new micro-conversion shows 0 occurrences
 for past days). So every successful build records a fingerprint (a SHA-256 per seed file and the value of

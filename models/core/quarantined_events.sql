@@ -2,7 +2,7 @@
 with
 
 staged_events as (
-    select * from {{ ref('stg_tracking__events') }}
+    select * from {{ ref('int_events_validated') }}
 ),
 
 final as (

@@ -45,7 +45,7 @@ users_stitched as (
 ),
 
 events as (
-    select * from {{ ref('stg_tracking__events') }}
+    select * from {{ ref('int_events_validated') }}
     where row_status = 'clean'
 ),
 

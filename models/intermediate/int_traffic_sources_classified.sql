@@ -18,7 +18,7 @@ events as (
         utm_medium,
         utm_campaign,
         referrer_host
-    from {{ ref('stg_tracking__events') }}
+    from {{ ref('int_events_validated') }}
     where row_status = 'clean'
 ),
 

@@ -15,7 +15,7 @@ events as (
         anonymous_id,
         user_id,
         coalesce(anonymous_id, 'user:' || user_id) as device_id
-    from {{ ref('stg_tracking__events') }}
+    from {{ ref('int_events_validated') }}
     where row_status = 'clean'
 ),
 

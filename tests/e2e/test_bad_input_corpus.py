@@ -89,7 +89,7 @@ def test_every_row_has_its_expected_outcome(corpus_run) -> None:
             for source_file, source_row, status, reason in con.execute(
                 """
                 select source_file, source_row, row_status, rejection_reason
-                from staging.stg_tracking__events
+                from intermediate.int_events_validated
                 """
             ).fetchall()
         }

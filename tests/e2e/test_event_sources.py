@@ -56,7 +56,7 @@ select
     json_extract_string(properties, '$.scroll_percent'),
     case when loaded_at <> ingested_at then strftime(loaded_at, '%Y-%m-%d %H:%M:%S.%f') end,
     row_status, rejection_reason
-from staging.stg_tracking__events
+from intermediate.int_events_validated
 where event_source = ?
 order by source_file, source_row
 """
@@ -95,7 +95,7 @@ def fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     database.parent.mkdir()
     _load(landing, database)
     _dbt(["seed"], database, ",".join(("microconv", *VENDORS)))
-    build = ["build", "--select", "+stg_tracking__events", "--indirect-selection", "cautious"]
+    build = ["build", "--select", "+int_events_validated", "--indirect-selection", "cautious"]
     _dbt(build, database, ",".join(("microconv", *VENDORS)))
     return database
 
@@ -115,7 +115,7 @@ def test_a_vendor_fixture_becomes_the_expected_canonical_rows(fixture_warehouse:
 
 def test_vendor_properties_never_carry_personal_data(fixture_warehouse: Path) -> None:
     """The fixtures put e-mail addresses in Segment properties, Snowplow event data and Mixpanel's
-    $email: only the salted hash may leave staging."""
+    $email: only the salted hash may be stored."""
     raw_with_email = 0
     for path in FIXTURES.rglob("*"):
         if path.is_file() and not path.name.startswith("_"):
@@ -123,7 +123,7 @@ def test_vendor_properties_never_carry_personal_data(fixture_warehouse: Path) ->
     assert raw_with_email >= 3
     with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
         leaked = con.execute(
-            "select count(*) from staging.stg_tracking__events where properties like '%@%'"
+            "select count(*) from intermediate.int_events_validated where properties like '%@%'"
         ).fetchone()[0]
     assert leaked == 0
 
@@ -172,7 +172,9 @@ def test_a_vendor_demo_quarantines_what_its_format_carries(demo_builds, vendor: 
                 "select rejection_reason, count(*) from core.quarantined_events group by 1"
             ).fetchall()
         )
-        sources = con.execute("select distinct event_source from staging.stg_tracking__events").fetchall()
+        sources = con.execute(
+            "select distinct event_source from intermediate.int_events_validated"
+        ).fetchall()
     assert sources == [(vendor,)]
     assert reasons == {reason: rows for reason, rows in manifest["expected_quarantine"].items() if rows}
     assert manifest["left_out_rows"]  # every vendor leaves out something: the comparison is not vacuous

@@ -148,7 +148,7 @@ def test_the_data_has_late_events_in_later_files(warehouses: Warehouses) -> None
         late_in_later_files = con.execute(
             """
             select count(*)
-            from staging.stg_tracking__events
+            from intermediate.int_events_validated
             where row_status = 'clean'
                 and event_date < cast(regexp_extract(source_file, '(\\d{4}-\\d{2}-\\d{2})') as date)
             """
@@ -165,7 +165,7 @@ def test_a_partition_rerun_reprocesses_only_the_devices_of_its_window(warehouses
         in_window = con.execute(
             """
             select count(distinct coalesce(anonymous_id, 'user:' || user_id))
-            from staging.stg_tracking__events
+            from intermediate.int_events_validated
             where row_status = 'clean' and event_date < date '2026-01-03'
             """
         ).fetchone()[0]

@@ -189,11 +189,13 @@ def test_definitions_group_assets_by_layer(pipeline) -> None:
     graph = defs.resolve_asset_graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups["raw/events"] == "raw"
-    assert groups["staging/stg_tracking__events"] == "staging"
+    assert groups["staging/stg_microconv__events"] == "staging"
     assert groups["core/fct_sessions"] == "core"
     assert groups["marts/event_quality_daily"] == "marts"
     assert groups["config/micro_conversion_definitions"] == "config"
-    assert AssetKey(["raw", "events"]) in graph.get(AssetKey(["staging", "stg_tracking__events"])).parent_keys
+    assert (
+        AssetKey(["raw", "events"]) in graph.get(AssetKey(["staging", "stg_microconv__events"])).parent_keys
+    )
     assert [schedule.name for schedule in defs.schedules] == ["microconv_daily"]
 
 

@@ -15,7 +15,7 @@ def test_build_args_full_refresh_and_vars() -> None:
 
 
 def test_layer_group_by_top_folder() -> None:
-    assert layer_group("model", ["microconv", "staging", "tracking", "stg_tracking__events"]) == "staging"
+    assert layer_group("model", ["microconv", "staging", "microconv", "stg_microconv__events"]) == "staging"
     assert layer_group("model", ["microconv", "core", "fct_sessions"]) == "core"
     assert layer_group("model", ["microconv", "marts", "quality", "event_quality_daily"]) == "marts"
     assert layer_group("seed", ["microconv", "funnel_definitions"]) == "config"

@@ -4,7 +4,7 @@
 with
 
 events as (
-    select * from {{ ref('stg_tracking__events') }}
+    select * from {{ ref('int_events_validated') }}
     where row_status = 'clean'
 ),
 

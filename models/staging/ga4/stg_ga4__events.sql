@@ -1,10 +1,10 @@
 {#- GA4 BigQuery export rows mapped onto the raw event contract (all text), for the shared cleaning,
-    quarantine and dedupe in stg_tracking__events. The export has no event id: the custom parameter
+    quarantine and dedupe in int_events_validated. The export has no event id: the custom parameter
     event_id is used when the site sends one, else a hash of the fields that identify an event, which
     are the same in events_intraday_* and in the daily table that later repeats it (so the copy counts
     once, as a duplicate). Campaign fields come from collected_traffic_source (event-scoped), then the
     event's source/medium/campaign parameters, then a click id (collected gclid / dclid: google / cpc;
-    else one of var click_id_sources in page_location, as stg_tracking__events reads it). first_visit,
+    else one of var click_id_sources in page_location, as int_events_validated reads it). first_visit,
     session_start and the landing page_view share a timestamp and only some of them carry the source, so
     an event of a GA4 session (user_pseudo_id + ga_session_id) without campaign fields, at or before the
     session's first event that has some, takes that event's (likewise page_location and page_referrer):

@@ -13,7 +13,7 @@
 {%- set processed_files = existing_model_relation('int_files_processed') -%}
 {%- set incremental = previous_sessions is not none and previous_events is not none
     and processed_files is not none and not flags.FULL_REFRESH %}
--- depends_on: {{ ref('stg_tracking__events') }}
+-- depends_on: {{ ref('int_events_validated') }}
 
 with
 
@@ -31,7 +31,7 @@ events as (
         coalesce(anonymous_id, 'user:' || user_id) as device_id,
         event_date,
         file_id
-    from {{ ref('stg_tracking__events') }}
+    from {{ ref('int_events_validated') }}
     where row_status = 'clean'
 ),
 

@@ -1,8 +1,8 @@
-{#- One row per raw row of every enabled event source (var event_sources): the event contract's
-    raw.events and the vendor staging models stg_<source>__events, which map GA4, Segment, Snowplow
-    and Mixpanel exports onto the same contract columns. Typed, validated and deduplicated.
-    Materialized (not a view) because it is the event-heavy input of several models and because the
-    PII salt must not be stored in a view.
+{#- One row per raw row of every enabled event source (int_events_unioned: the contract's
+    stg_microconv__events and the vendor staging views stg_<source>__events), typed, validated and
+    deduplicated. The first materialized model after raw: email, IP address and user agent are replaced
+    by salted hashes here, so no table outside raw holds them unhashed (a view would also store the PII
+    salt in the warehouse catalogue).
     Incremental by load: each run appends the raw rows of files not processed before, and a new row
     whose event_id is already clean here counts as a duplicate, exactly as in a full refresh (the
     earliest-ingested copy wins). -#}
@@ -12,45 +12,10 @@
     on_schema_change='fail'
 ) }}
 
-{%- set stream_columns = event_stream_columns() %}
-{#- Every vendor model is a dependency whichever sources are enabled, so that the DAG (and the unit
-    tests' inputs) do not change with the var; only the enabled ones are read. #}
--- depends_on: {{ ref('stg_ga4__events') }}
--- depends_on: {{ ref('stg_segment__events') }}
--- depends_on: {{ ref('stg_snowplow__events') }}
--- depends_on: {{ ref('stg_mixpanel__events') }}
-
 with
 
--- The contract's own names can be mapped too (vendor models map theirs).
-contract_event_name_mappings as (
-    select
-        source_event_name,
-        event_name
-    from {{ ref('event_name_mappings') }}
-    where event_source = 'microconv'
-),
-
-landed as (
-    {%- for source_name in enabled_event_sources() %}
-    select {{ stream_columns | join(', ') }}
-    {%- if source_name == 'microconv' %}
-    from (
-        select
-            'microconv' as event_source,
-            events.event_name as source_event_name,
-            events.{{ stream_columns[2:] | join(', events.') }}
-        from {{ source('tracking', 'events') }} as events
-    ) as contract_events
-    {%- else %}
-    from {{ ref('stg_' ~ source_name ~ '__events') }}
-    {%- endif %}
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
-),
-
 source as (
-    select * from landed
+    select * from {{ ref('int_events_unioned') }}
     {%- if is_incremental() %}
     where _file_id not in (select distinct processed.file_id from {{ this }} as processed)
     {%- endif %}
@@ -87,7 +52,7 @@ renamed as (
         source.event_source,
         source.source_event_name,
         nullif(trim(source.event_id), '') as event_id,
-        lower(nullif(trim(coalesce(contract_event_name_mappings.event_name, source.event_name)), '')) as event_name,
+        lower(nullif(trim(source.event_name), '')) as event_name,
         nullif(trim(source.event_timestamp), '') as event_timestamp_raw,
         {{ parse_utc_timestamp('nullif(trim(source.event_timestamp), \'\')') }} as event_at,
         nullif(trim(source.anonymous_id), '') as anonymous_id,
@@ -136,9 +101,6 @@ renamed as (
     from source
     left join user_agents_classified
         on source.user_agent = user_agents_classified.user_agent
-    left join contract_event_name_mappings
-        on source.event_source = 'microconv'
-        and source.event_name = contract_event_name_mappings.source_event_name
 ),
 
 with_properties as (

@@ -16,7 +16,7 @@ events as (
     select
         file_id,
         source_file
-    from {{ ref('stg_tracking__events') }}
+    from {{ ref('int_events_validated') }}
 ),
 
 final as (
