@@ -9,6 +9,7 @@ from .assets.dbt import microconv_dbt_assets
 from .assets.ingestion import raw_events
 from .assets.publishing import html_report, published_warehouse
 from .checks import mixpanel_time_is_utc, no_anomaly_on_latest_complete_day, raw_events_are_fresh
+from .data_test_history import no_new_data_test_failure
 from .jobs import daily_schedule, microconv_job
 from .landing_sensor import new_landing_files
 from .project import microconv_project
@@ -17,7 +18,12 @@ from .sensors import run_failure_alert
 defs = Definitions(
     assets=[raw_events, microconv_dbt_assets, published_warehouse, html_report],
     jobs=[microconv_job],
-    asset_checks=[no_anomaly_on_latest_complete_day, raw_events_are_fresh, mixpanel_time_is_utc],
+    asset_checks=[
+        no_anomaly_on_latest_complete_day,
+        raw_events_are_fresh,
+        mixpanel_time_is_utc,
+        no_new_data_test_failure,
+    ],
     schedules=[daily_schedule],
     sensors=[run_failure_alert, new_landing_files],
     resources={"dbt": DbtCliResource(project_dir=microconv_project)},

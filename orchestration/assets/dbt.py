@@ -11,6 +11,7 @@ import duckdb
 from dagster import AssetExecutionContext, BackfillPolicy, Config, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
+from ..data_test_history import DAGSTER_RUN_ID_ENV
 from ..dbt_cli import (
     dbt_build_args,
     describe_failing_rows,
@@ -107,7 +108,8 @@ def microconv_dbt_assets(
     )
     nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     with (
-        environment(window),
+        # The run id lets the on-run-end hook tie each stored test result to this Dagster run.
+        environment({**window, DAGSTER_RUN_ID_ENV: context.run.run_id}),
         progress_bar("dbt build", nodes) as bar,
         dbt_layer_lines(context, bar) as advance,  # advance(event): one line per layer, not per node
     ):

@@ -64,6 +64,28 @@ QUERIES: dict[str, str] = {
         from marts.event_quality_daily
         order by event_date
     """,
+    # One row per dbt invocation that ran data tests (marts.data_test_results, filled by on-run-end).
+    "data_test_runs": """
+        select
+            invocation_id,
+            min(run_started_at) as run_started_at,
+            count(*) as tests,
+            sum(case when status = 'warn' then 1 else 0 end) as warned,
+            sum(case when status = 'fail' then 1 else 0 end) as failed,
+            sum(case when status = 'error' then 1 else 0 end) as errored
+        from marts.data_test_results
+        group by invocation_id
+        order by run_started_at, invocation_id
+    """,
+    # Tests failing or warning now, or flipping status in their recent runs.
+    "data_test_problems": """
+        select test_name, model_name, column_name, current_status, previous_status, current_failures,
+            runs, recent_flips, flakiness_rate, is_new_failure
+        from marts.data_test_history
+        where current_status in ('warn', 'fail', 'error') or recent_flips > 0
+        order by current_status = 'pass', flakiness_rate desc nulls last, model_name, test_name
+        limit 30
+    """,
     "quarantine_reasons": """
         select rejection_reason, count(*) as rows
         from core.quarantined_events

@@ -397,6 +397,78 @@ def quality_figures(data: ReportData) -> list[go.Figure]:
     return figures
 
 
+TEST_STATUSES = (("warned", "warn", SPIKE), ("failed", "fail", DROP), ("errored", "error", "#7f7f7f"))
+PROBLEM_COLUMNS = (
+    ("test_name", "test"),
+    ("model_name", "model"),
+    ("column_name", "column"),
+    ("current_status", "status"),
+    ("previous_status", "previous"),
+    ("current_failures", "failing rows"),
+    ("runs", "runs"),
+    ("flakiness_rate", "flakiness"),
+)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def data_test_figures(data: ReportData) -> list[go.Figure]:
+    """Warned, failed and errored dbt data tests per dbt invocation, and a table of the tests failing
+    now or flipping between statuses."""
+    figures: list[go.Figure] = []
+    runs = data["data_test_runs"]
+    if runs:
+        labels = [f"{row['run_started_at']:%Y-%m-%d %H:%M:%S}" for row in runs]
+        figure = go.Figure()
+        for column, status, color in TEST_STATUSES:
+            figure.add_bar(
+                name=status,
+                x=labels,
+                y=[row[column] for row in runs],
+                marker={"color": color},
+                hovertemplate=f"%{{x}}: %{{y}} tests {status}<extra></extra>",
+            )
+        figure.add_scatter(
+            name="tests run",
+            mode="lines+markers",
+            x=labels,
+            y=[row["tests"] for row in runs],
+            yaxis="y2",
+            line={"color": "#111"},
+            hovertemplate="%{x}: %{y} tests run<extra></extra>",
+        )
+        _layout(
+            figure,
+            "dbt data tests that warned, failed or errored, per dbt run",
+            barmode="stack",
+            xaxis={"type": "category", "title": "dbt run started (UTC)"},
+            yaxis={"title": "tests", "rangemode": "tozero"},
+            yaxis2={"title": "tests run", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        )
+        figures.append(figure)
+    problems = data["data_test_problems"]
+    if problems:
+        figure = go.Figure(
+            go.Table(
+                header={"values": [label for _, label in PROBLEM_COLUMNS], "align": "left"},
+                cells={
+                    "values": [[_cell(row[column]) for row in problems] for column, _ in PROBLEM_COLUMNS],
+                    "align": "left",
+                },
+            )
+        )
+        figures.append(
+            _layout(
+                figure, "Tests failing or warning now, or flaky", height=max(260, 28 * len(problems) + 120)
+            )
+        )
+    return figures
+
+
 SECTIONS: tuple[tuple[str, str, str, Any], ...] = (
     (
         "funnels",
@@ -439,6 +511,14 @@ SECTIONS: tuple[tuple[str, str, str, Any], ...] = (
         "Every raw row is clean, quarantined with a reason, or a counted duplicate; late rows arrived "
         "after their event day and were reprocessed.",
         quality_figures,
+    ),
+    (
+        "data_tests",
+        "Data quality: failing and warned tests over time",
+        "Every dbt run stores each data test's result (marts.data_test_results); bars count the tests "
+        "that warned, failed or errored in each run. The table lists tests failing now and flaky ones "
+        "(flakiness: status changes over the last runs divided by runs minus one).",
+        data_test_figures,
     ),
 )
 

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 
 from orchestration.report.data import QUERIES, ReportData
-from orchestration.report.figures import funnel_figures, impact_figures
+from orchestration.report.figures import data_test_figures, funnel_figures, impact_figures
 from orchestration.report.page import render_report
 
 
@@ -101,8 +101,9 @@ def test_every_section_is_on_the_page_and_empty_ones_say_so() -> None:
         "attribution": "0",
         "experiments": "0",
         "quality": "0",
+        "data_tests": "0",
     }
-    assert page.count("No rows in the marts for this section yet.") == 4
+    assert page.count("No rows in the marts for this section yet.") == 5
     assert "Sessions from 2026-01-01 to 2026-01-09" in page
     # plotly.js is inline: the page needs no network.
     assert "<script src=" not in page and len(page) > 1_000_000
@@ -137,3 +138,55 @@ def test_decimal_columns_reach_the_charts_as_floats(tmp_path, monkeypatch) -> No
     monkeypatch.setattr(data, "QUERIES", {"ratios": "select ratio from marts.ratios"})
     [row] = data.read_report_data(published)["ratios"]
     assert row == {"ratio": 1.25} and isinstance(row["ratio"], float)
+
+
+def test_data_tests_chart_counts_warned_failed_errored_per_run_and_lists_the_problems() -> None:
+    runs = [
+        {
+            "invocation_id": "a",
+            "run_started_at": datetime(2026, 1, 1, 8),
+            "tests": 40,
+            "warned": 0,
+            "failed": 0,
+            "errored": 0,
+        },
+        {
+            "invocation_id": "b",
+            "run_started_at": datetime(2026, 1, 2, 8),
+            "tests": 41,
+            "warned": 2,
+            "failed": 1,
+            "errored": 0,
+        },
+    ]
+    problems = [
+        {
+            "test_name": "unique_a",
+            "model_name": "fct_sessions",
+            "column_name": "session_key",
+            "current_status": "fail",
+            "previous_status": "pass",
+            "current_failures": 3,
+            "runs": 2,
+            "recent_flips": 1,
+            "flakiness_rate": 1.0,
+            "is_new_failure": True,
+        },
+    ]
+    chart, table = data_test_figures(_data(data_test_runs=runs, data_test_problems=problems))
+    assert [trace.name for trace in chart.data] == ["warn", "fail", "error", "tests run"]
+    assert list(chart.data[0].y) == [0, 2] and list(chart.data[1].y) == [0, 1]
+    assert list(chart.data[0].x) == ["2026-01-01 08:00:00", "2026-01-02 08:00:00"]
+    cells = table.data[0].cells.values
+    assert [column[0] for column in cells] == [
+        "unique_a",
+        "fct_sessions",
+        "session_key",
+        "fail",
+        "pass",
+        "3",
+        "2",
+        "1.00",
+    ]
+    # No run stored yet: no chart (the section says it has no rows).
+    assert data_test_figures(_data()) == []
