@@ -39,7 +39,7 @@ def test_t_quantile_matches_scipy_within_the_documented_error(z: float) -> None:
 
 
 def test_t_quantile_of_the_documented_examples() -> None:
-    # The bounds quoted in _monitoring__models.yml: t(2 df) at z = 2 and t(6 df) at z = 3.
+    # The bounds quoted in _micro_conversions__models.yml: t(2 df) at z = 2 and t(6 df) at z = 3.
     assert _quantiles(2.0, [2])[0] == pytest.approx(4.5265, abs=1e-4)
     assert _quantiles(3.0, [6])[0] == pytest.approx(stats.t.isf(stats.norm.sf(3.0), 6), rel=0.002)
     assert stats.t.isf(stats.norm.sf(3.0), 6) == pytest.approx(4.9041, abs=1e-4)
