@@ -74,8 +74,14 @@
 {#- The tested model or source (`schema.table`): the generic test's attached node, else the single model
     a singular test reads (none when it reads several). -#}
 {% macro _tested_model(node) -%}
-    {%- set candidates = [node.attached_node] if node.attached_node else
-        (node.depends_on.nodes | select('match', '^(model|source|seed|snapshot)\\.') | list) -%}
+    {%- set candidates = [] -%}
+    {%- if node.attached_node -%}
+        {%- do candidates.append(node.attached_node) -%}
+    {%- else -%}
+        {%- for unique_id in node.depends_on.nodes if unique_id.split('.')[0] in ('model', 'source', 'seed', 'snapshot') -%}
+            {%- do candidates.append(unique_id) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- if candidates | length != 1 -%}
         {{ return(none) }}
     {%- endif -%}
