@@ -77,3 +77,18 @@
     {%- endif -%}
     {{ return('delete+insert') }}
 {%- endmacro %}
+
+{#- The header of the models kept up to date per device (int_events_sessionized, fct_sessions,
+    fct_micro_conversions): their config (materialization and strategy as above, unique_key device_id,
+    a schema change fails the run) and their dependency on int_devices_reprocessed, which names the
+    devices a run rewrites. incremental_strategy defaults to keyed_incremental_strategy(); the facts
+    pass replace_reprocessed_devices_strategy(), which also empties a device that lost all its rows. -#}
+{% macro keyed_incremental_config(incremental_strategy=none) -%}
+    {{ config(
+        materialized=keyed_incremental_materialization(),
+        incremental_strategy=incremental_strategy or keyed_incremental_strategy(),
+        unique_key='device_id',
+        on_schema_change='fail'
+    ) }}
+    -- depends_on: {{ ref('int_devices_reprocessed') }}
+{%- endmacro %}

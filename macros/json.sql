@@ -39,3 +39,62 @@
 {% macro default__safe_to_double(expression) -%}
     try_cast({{ expression }} as double)
 {%- endmacro %}
+
+{#- Reading and writing the JSON records of vendor exports. -#}
+
+{#- The text at a JSON path ('$.a.b', '$.items[0].id') of a JSON text; null when absent. -#}
+{% macro json_path_text(json_expression, path) -%}
+    {{ return(adapter.dispatch('json_path_text', 'microconv')(json_expression, "'" ~ path ~ "'")) }}
+{%- endmacro %}
+
+{% macro default__json_path_text(json_expression, path_literal) -%}
+    json_extract_string({{ json_expression }}, {{ path_literal }})
+{%- endmacro %}
+
+{% macro spark__json_path_text(json_expression, path_literal) -%}
+    get_json_object({{ json_expression }}, {{ path_literal }})
+{%- endmacro %}
+
+{#- A JSON object text from (key, SQL text expression) pairs; a null value reads as an absent key. -#}
+{% macro json_object_text(pairs) -%}
+    {{ return(adapter.dispatch('json_object_text', 'microconv')(pairs)) }}
+{%- endmacro %}
+
+{% macro default__json_object_text(pairs) -%}
+    cast(json_object(
+        {%- for key, expression in pairs %}
+        '{{ key }}', {{ expression }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__json_object_text(pairs) -%}
+    to_json(named_struct(
+        {%- for key, expression in pairs %}
+        '{{ key }}', cast({{ expression }} as string){{ ',' if not loop.last }}
+        {%- endfor %}
+    ))
+{%- endmacro %}
+
+{#- `base` JSON object text with the keys of `patch` (an object text) written over it; a null in the
+    patch removes the key. A base that is not an object is replaced by the patch. -#}
+{% macro json_merge_text(base, patch) -%}
+    {{ return(adapter.dispatch('json_merge_text', 'microconv')(base, patch)) }}
+{%- endmacro %}
+
+{% macro default__json_merge_text(base, patch) -%}
+    cast(json_merge_patch(
+        case when {{ is_json_object(base) }} then {{ base }} else '{}' end,
+        {{ patch }}
+    ) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__json_merge_text(base, patch) -%}
+    to_json(map_concat(
+        map_filter(
+            coalesce(from_json({{ base }}, 'map<string,string>'), map()),
+            (key, value) -> not array_contains(map_keys(from_json({{ patch }}, 'map<string,string>')), key)
+        ),
+        from_json({{ patch }}, 'map<string,string>')
+    ))
+{%- endmacro %}

@@ -19,3 +19,13 @@
         then sha2(concat('{{ pii_salt() }}', lower(trim({{ expression }}))), 256)
     end
 {%- endmacro %}
+
+{#- (key, null) pairs that, merged into a vendor's properties with json_merge_text, remove the keys
+    that may hold personal data: PII never leaves staging except hashed, and properties do. -#}
+{% macro pii_property_removals() -%}
+    {{ return([
+        ('email', 'null'), ('$email', 'null'), ('context_traits_email', 'null'),
+        ('ip', 'null'), ('$ip', 'null'), ('context_ip', 'null'),
+        ('user_agent', 'null'), ('context_user_agent', 'null'),
+    ]) }}
+{%- endmacro %}

@@ -40,3 +40,36 @@
 {% macro spark__day_of_week(date_expression) -%}
     (dayofweek({{ date_expression }}) - 1)
 {%- endmacro %}
+
+{#- An ISO-8601 UTC text ('…Z') for a number of seconds, milliseconds or microseconds since the epoch
+    given as text; null when the text is not a number. -#}
+{% macro epoch_to_iso_text(number_expression, unit) -%}
+    {%- set factor = {'seconds': 1000000, 'milliseconds': 1000, 'microseconds': 1}[unit] -%}
+    {{ return(adapter.dispatch('epoch_to_iso_text', 'microconv')(number_expression, factor)) }}
+{%- endmacro %}
+
+{% macro default__epoch_to_iso_text(number_expression, factor) -%}
+    strftime(
+        make_timestamp(cast(round(try_cast({{ number_expression }} as double) * {{ factor }}) as bigint)),
+        '%Y-%m-%dT%H:%M:%S.%fZ'
+    )
+{%- endmacro %}
+
+{% macro spark__epoch_to_iso_text(number_expression, factor) -%}
+    date_format(
+        to_utc_timestamp(
+            timestamp_micros(cast(round(try_cast({{ number_expression }} as double) * {{ factor }}) as bigint)),
+            current_timezone()
+        ),
+        "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
+    )
+{%- endmacro %}
+
+{#- A timestamp text written without an offset (as Snowplow and warehouse exports do) marked as UTC, so
+    that parsing never depends on the session's time zone; other text passes unchanged. -#}
+{% macro utc_text(expression) -%}
+    case
+        when {{ regex_match(expression, "'(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'") }} then {{ expression }}
+        else {{ dbt.concat([expression, "'Z'"]) }}
+    end
+{%- endmacro %}

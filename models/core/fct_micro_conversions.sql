@@ -6,13 +6,7 @@
     rows are replaced, including a device whose rows all disappear (a user_id-only session-scoped
     micro-conversion that is no longer the first of its session once that session joins a browser
     session). -#}
-{{ config(
-    materialized=keyed_incremental_materialization(),
-    incremental_strategy=replace_reprocessed_devices_strategy(),
-    unique_key='device_id',
-    on_schema_change='fail'
-) }}
--- depends_on: {{ ref('int_devices_reprocessed') }}
+{{ keyed_incremental_config(incremental_strategy=replace_reprocessed_devices_strategy()) }}
 
 with
 

@@ -4,13 +4,7 @@
     every user with an event on a reprocessed device are rebuilt from their whole event streams (so
     user_session_number equals a full refresh), and the reprocessed devices' rows are replaced, including
     devices that no longer own any session. -#}
-{{ config(
-    materialized=keyed_incremental_materialization(),
-    incremental_strategy=replace_reprocessed_devices_strategy(),
-    unique_key='device_id',
-    on_schema_change='fail'
-) }}
--- depends_on: {{ ref('int_devices_reprocessed') }}
+{{ keyed_incremental_config(incremental_strategy=replace_reprocessed_devices_strategy()) }}
 
 with
 

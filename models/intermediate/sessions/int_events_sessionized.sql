@@ -10,13 +10,7 @@
     Incremental by device (int_devices_reprocessed); the windows run over the complete event streams of
     every user with an event on a reprocessed device, so that sessions and numbering equal a full
     refresh, and only the reprocessed devices' rows are written. -#}
-{{ config(
-    materialized=keyed_incremental_materialization(),
-    incremental_strategy=keyed_incremental_strategy(),
-    unique_key='device_id',
-    on_schema_change='fail'
-) }}
--- depends_on: {{ ref('int_devices_reprocessed') }}
+{{ keyed_incremental_config() }}
 
 with
 
