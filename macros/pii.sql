@@ -21,7 +21,8 @@
 {%- endmacro %}
 
 {#- (key, null) pairs that, merged into a vendor's properties with json_merge_text, remove the keys
-    that may hold personal data: PII never leaves staging except hashed, and properties do. -#}
+    that may hold personal data: int_events_validated stores properties as they are, and PII is never
+    stored outside raw except hashed. -#}
 {% macro pii_property_removals() -%}
     {{ return([
         ('email', 'null'), ('$email', 'null'), ('context_traits_email', 'null'),

@@ -1,4 +1,4 @@
-{#- Every rejection_reason that staging can give, in the order it checks them. -#}
+{#- Every rejection_reason that int_events_validated can give, in the order it checks them. -#}
 {% macro rejection_reasons() -%}
     {{ return([
         'missing_event_id',

@@ -1,4 +1,4 @@
-{#- One row per rejected raw row, with its reason. PII stays hashed here as everywhere outside staging. -#}
+{#- One row per rejected raw row, with its reason. PII stays hashed here as everywhere outside raw. -#}
 with
 
 staged_events as (
