@@ -4,12 +4,18 @@
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    ResourceParam,
+    asset_check,
+)
 
 from .alerts import record_alert
 from .assets.ingestion import RAW_EVENTS_KEY
-from .ingest import UNREADABLE_FILE_ERRORS, discover_files, event_times_sql, landing_reader
-from .settings import Settings, get_settings
+from .settings import Settings
 from .sources import EVENT_SOURCES
 from .warehouse import connect
 
@@ -53,8 +59,7 @@ def latest_day_anomalies(con: duckdb.DuckDBPyConnection) -> list[dict]:
     # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
     blocking=True,
 )
-def no_anomaly_on_latest_complete_day() -> AssetCheckResult:
-    settings = get_settings()
+def no_anomaly_on_latest_complete_day(settings: ResourceParam[Settings]) -> AssetCheckResult:
     with connect(settings.reader_path, read_only=True) as con:
         anomalies = latest_day_anomalies(con)
     if not anomalies:
@@ -79,25 +84,6 @@ def no_anomaly_on_latest_complete_day() -> AssetCheckResult:
     )
 
 
-_LANDED_SQL = "\n    union all\n    ".join(
-    f"select {source.event_at_sql} as event_at, _ingested_at from raw.{source.raw_table}"
-    for source in EVENT_SOURCES.values()
-)
-# Over every source's raw table (a vendor-only warehouse has an empty raw.events) and the file registry
-# (a load of files without rows is still a load).
-RAW_FRESHNESS_SQL = f"""
-with landed as (
-    {_LANDED_SQL}
-)
-select
-    (select max(event_at) filter (where event_at <= now() + interval 1 hour) from landed) as newest_event_at,
-    greatest(
-        (select max(_ingested_at) from landed),
-        (select max(ingested_at) from raw.loaded_files)
-    ) as newest_load_at
-"""
-
-
 @asset_check(
     asset=RAW_EVENTS_KEY,
     name="raw_events_are_fresh",
@@ -109,11 +95,8 @@ select
     # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
     blocking=True,
 )
-def raw_events_are_fresh() -> AssetCheckResult:
-    settings = get_settings()
-    newest_event_at, newest_load_at = (
-        newest_landed_on_spark(settings) if settings.engine == "spark" else newest_loaded(settings)
-    )
+def raw_events_are_fresh(settings: ResourceParam[Settings]) -> AssetCheckResult:
+    newest_event_at, newest_load_at = settings.engine_steps.newest_landed()
     now = datetime.now(UTC)
     limit = timedelta(hours=settings.freshness_hours)
     event_lag = now - newest_event_at.astimezone(UTC) if newest_event_at else None
@@ -137,42 +120,6 @@ def raw_events_are_fresh() -> AssetCheckResult:
         description=f"Raw events are stale: {stale} (limit {settings.freshness_hours:g} h).",
         metadata=metadata,
     )
-
-
-def newest_loaded(settings: Settings) -> tuple[datetime | None, datetime | None]:
-    """The newest event time (timestamptz) and load time (naive UTC) in the raw tables."""
-    with connect(settings.duckdb_path, read_only=True) as con:
-        con.execute("set timezone = 'UTC'")
-        return con.execute(RAW_FRESHNESS_SQL).fetchone()
-
-
-# On Spark the newest events are looked for in the most recently modified landing files only.
-RECENT_FILES = 20
-
-
-def newest_landed_on_spark(settings: Settings) -> tuple[datetime | None, datetime | None]:
-    """As newest_loaded, for Spark, whose raw tables are views over the landing files: the newest file's
-    modification time stands for the load, and the newest event is read from the most recent files
-    (with DuckDB, no Spark session)."""
-    newest_event_at, newest_load_at = None, None
-    with landing_reader() as con:
-        for source in EVENT_SOURCES.values():
-            files = discover_files(source.landing_dir(settings.landing_dir), settings.landing_glob)
-            recent = sorted(files, key=lambda path: path.stat().st_mtime)[-RECENT_FILES:]
-            for path in recent:
-                try:
-                    event_at = con.execute(
-                        "select max(event_at) filter (where event_at <= now() + interval 1 hour) "
-                        f"from ({event_times_sql(con, path, source)}) as times"
-                    ).fetchone()[0]
-                except UNREADABLE_FILE_ERRORS:
-                    continue  # an unreadable file fails the build, with its own message
-                if event_at is not None and (newest_event_at is None or event_at > newest_event_at):
-                    newest_event_at = event_at
-            if recent:
-                landed_at = datetime.fromtimestamp(recent[-1].stat().st_mtime, UTC).replace(tzinfo=None)
-                newest_load_at = max(newest_load_at or landed_at, landed_at)
-    return newest_event_at, newest_load_at
 
 
 def _hours(age: timedelta) -> str:
@@ -224,28 +171,11 @@ def mixpanel_offset_sql(records_sql: str) -> str:
 
 def mixpanel_time_offset(settings: Settings) -> tuple[float | None, int]:
     """(median offset in ms, rows measured) over the Mixpanel raw rows: the warehouse's raw table on
-    DuckDB, the most recent landing files on Spark."""
-    source = EVENT_SOURCES["mixpanel"]
-    if settings.engine != "spark":
-        with connect(settings.duckdb_path, read_only=True) as con:
-            try:
-                return con.execute(
-                    mixpanel_offset_sql(f"select record from raw.{source.raw_table}"),
-                    [settings.mixpanel_timezone],
-                ).fetchone()
-            except duckdb.CatalogException:
-                return None, 0
-    from .ingest import select_sql
-
-    files = discover_files(source.landing_dir(settings.landing_dir), settings.landing_glob)
-    recent = sorted(files, key=lambda path: path.stat().st_mtime)[-RECENT_FILES:]
-    if not recent:
-        return None, 0
-    with landing_reader() as con:
-        records = " union all ".join(
-            f"select record from ({select_sql(con, path, source)})" for path in recent
-        )
-        return con.execute(mixpanel_offset_sql(records), [settings.mixpanel_timezone]).fetchone()
+    DuckDB, the most recent landing files on Spark (the engine reads them)."""
+    row = settings.engine_steps.raw_records(
+        EVENT_SOURCES["mixpanel"], mixpanel_offset_sql, [settings.mixpanel_timezone]
+    )
+    return row if row is not None else (None, 0)
 
 
 @asset_check(
@@ -259,8 +189,7 @@ def mixpanel_time_offset(settings: Settings) -> tuple[float | None, int]:
     # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
     blocking=True,
 )
-def mixpanel_time_is_utc() -> AssetCheckResult:
-    settings = get_settings()
+def mixpanel_time_is_utc(settings: ResourceParam[Settings]) -> AssetCheckResult:
     median_offset_ms, events = mixpanel_time_offset(settings)
     offset = zone_like_offset_hours(median_offset_ms)
     metadata = {"rows_measured": events, "mixpanel_timezone": settings.mixpanel_timezone}

@@ -1,74 +1,40 @@
-"""The `microconv` command line: generate demo events, load them, run the Dagster job, summarise."""
+"""The `microconv` command line: generate demo events, load them, run the Dagster job, summarise.
+
+This module parses arguments and calls the functions that do the work (runner.py, demo.py, ingest.py,
+publish.py, …), handing them the settings with the options applied.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
-import shutil
 import subprocess
 import sys
-import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .report import REPORT_FILE
-from .settings import Settings, apply_to_environment, get_settings
+from .runner import run_job, say
+from .settings import Settings, get_settings
 from .sources import EVENT_SOURCES, VENDORS
-from .warehouse import WarehouseBusyError, connect, run_lock
-
-if TYPE_CHECKING:
-    from dagster import ExecuteInProcessResult, JobDefinition
+from .warehouse import WarehouseBusyError, run_lock
 
 
-def _print(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def ensure_dagster_home(settings: Settings) -> Path:
-    """A DAGSTER_HOME with telemetry off (no network here); respects an existing DAGSTER_HOME."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.project_dir / ".dagster_home")
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        shutil.copyfile(settings.project_dir / "dagster.yaml", config)
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings with this command's --best-effort and --verbose applied."""
+    settings = get_settings()
+    if getattr(args, "best_effort", False):
+        settings = settings.replace(best_effort=True)
+    if getattr(args, "verbose", False):
+        settings = settings.replace(verbose=True)
+    return settings
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    return 0 if _generate(args) is not None else 2
+    from .demo import GenerateRequest, generate_landing_files
+    from .generator import GeneratorConfig
 
-
-def _generate(args: argparse.Namespace) -> list[Path] | None:
-    """Generate into the folder; None (after saying why) when it holds files generate did not write,
-    or earlier generated files without --overwrite."""
-    from .demo import foreign_files, generated_names, remove_generated
-    from .generator import GeneratorConfig, generate
-
-    out = (
-        Path(args.out)
-        if args.out
-        else EVENT_SOURCES[args.vendor or "microconv"].landing_dir(get_settings().landing_dir)
-    )
-    foreign = foreign_files(out)
-    if foreign:
-        names = ", ".join(str(path.relative_to(out)) for path in foreign[:3])
-        _print(
-            f"{out} holds {len(foreign)} landing file(s) that microconv did not generate ({names}"
-            f"{', …' if len(foreign) > 3 else ''}): they would be loaded with the generated events, and "
-            "microconv never deletes them. Move them, or generate into an empty folder."
-        )
-        return None
-    existing = [out / name for name in sorted(generated_names(out)) if (out / name).exists()]
-    if existing and not args.overwrite:
-        _print(
-            f"{out} already holds {len(existing)} generated event files; pass --overwrite to replace them."
-        )
-        return None
-    if args.overwrite:
-        remove_generated(out)
+    settings = _settings(args)
+    out = Path(args.out) if args.out else settings.landing_dir_of(EVENT_SOURCES[args.vendor or "microconv"])
     config = GeneratorConfig(
         events=args.events,
         days=args.days,
@@ -77,269 +43,58 @@ def _generate(args: argparse.Namespace) -> list[Path] | None:
         dirty_share=args.dirty_share,
         late_share=args.late_share,
     )
-    started = time.perf_counter()
-    progress = _print if args.events >= 100_000 or args.verbose else None
-    result = generate(config, out, args.format, compress=args.gzip, progress=progress, vendor=args.vendor)
-    elapsed = time.perf_counter() - started
-    _print(
-        f"Generated {result.rows:,} raw rows in {len(result.files)} {args.format} files under {out} "
-        f"in {elapsed:.1f}s ({result.rows / max(elapsed, 1e-9):,.0f} rows/s); "
-        f"manifest: {out / '_manifest.json'}"
+    request = GenerateRequest(
+        config, out, args.format, args.gzip, args.overwrite, args.verbose, args.vendor
     )
-    return result.files
+    return 0 if generate_landing_files(request) is not None else 2
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .ingest import LandingDirMissingError, load_event_sources, rejected_summary
+    from .ingest import load_and_report
 
-    if args.best_effort:
-        os.environ["MICROCONV_BEST_EFFORT"] = "1"
-    settings = get_settings()
-    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with run_lock(settings.duckdb_path, wait_message=_print), connect(settings.duckdb_path) as con:
-            reports = load_event_sources(
-                con, settings.landing_dir, settings.landing_glob, settings.event_sources
-            )
-    except (WarehouseBusyError, LandingDirMissingError) as error:
-        _print(f"Nothing was loaded: {error}")
-        return 1
-    for source, landing_dir, report in reports:
-        if not landing_dir.is_dir():
-            continue
-        _print(
-            f"{source.title} ({landing_dir}): loaded {report.rows_loaded:,} rows from {len(report.loaded)} "
-            f"files ({len(report.skipped)} already loaded, {len(report.rejected)} rejected)."
-        )
-        for path, error in report.rejected:
-            _print(f"  rejected {path}: {error}")
-    rejected = rejected_summary(reports)
-    if rejected and not settings.best_effort:
-        _print(rejected)
-        return 1
-    return 0
-
-
-def _without_dbt_tests(job: JobDefinition) -> JobDefinition:
-    """The job without the dbt tests' asset checks (the freshness and anomaly checks stay).
-
-    Excluding them from dbt alone would still plan ~240 check evaluations, and every planned event
-    costs Dagster's SQLite event log tens of milliseconds.
-    """
-    from .assets.dbt import microconv_dbt_assets
-
-    checks = set(job.asset_layer.asset_graph.asset_check_keys) - set(microconv_dbt_assets.check_keys)
-    return job.get_subset(
-        asset_selection=set(job.asset_layer.executable_asset_keys), asset_check_selection=checks
-    )
-
-
-def run_job(
-    full_refresh: bool = False,
-    dbt_vars: dict[str, str] | None = None,
-    start: str | None = None,
-    end: str | None = None,
-    skip_tests: bool = False,
-) -> ExecuteInProcessResult:
-    """Execute the Dagster job in-process for the days start..end (inclusive, one run).
-
-    Without dates the run reprocesses the whole history (recorded as the latest partition's run).
-    One run at a time: a second run waits for the warehouse's run lock (MICROCONV_LOCK_TIMEOUT_SECONDS),
-    then raises WarehouseBusyError before it loads, builds or publishes anything.
-    """
-    settings = get_settings()
-    with run_lock(settings.duckdb_path, wait_message=_print):
-        return _run_job(settings, full_refresh, dbt_vars, start, end, skip_tests)
-
-
-def _run_job(
-    settings: Settings,
-    full_refresh: bool,
-    dbt_vars: dict[str, str] | None,
-    start: str | None,
-    end: str | None,
-    skip_tests: bool,
-) -> ExecuteInProcessResult:
-    apply_to_environment(settings)
-    ensure_dagster_home(settings)
-    from dagster import DagsterInstance, PartitionKeyRange
-
-    from .partitions import daily_partitions, range_tags
-    from .project import prepare_manifest
-
-    prepare_manifest()
-    from .definitions import defs
-    from .jobs import MICROCONV_JOB_NAME
-
-    whole_history = start is None and end is None
-    last = daily_partitions.get_last_partition_key()
-    if whole_history:
-        start = end = last
-    else:
-        start, end = start or daily_partitions.get_first_partition_key(), end or last
-    if not (start and end):
-        raise SystemExit(f"No complete day since the first partition ({settings.first_partition}) yet")
-    keys = daily_partitions.get_partition_keys_in_range(PartitionKeyRange(start, end))
-    job = defs.resolve_job_def(MICROCONV_JOB_NAME)
-    if skip_tests:
-        job = _without_dbt_tests(job)
-    dbt_config = {
-        "full_refresh": full_refresh,
-        "vars": dict(dbt_vars or {}),
-        "skip_tests": skip_tests,
-        "whole_history": whole_history,
-    }
-    run_config: dict = {"ops": {"microconv_dbt_assets": {"config": dbt_config}}}
-    if not os.environ.get("MICROCONV_VERBOSE"):
-        # Calm by default (and a terminal's progress bars stay whole): `--verbose` shows Dagster's log.
-        run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}
-    partition = {"partition_key": keys[0]} if len(keys) == 1 else {"tags": range_tags(keys[0], keys[-1])}
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False, **partition
-        )
-    if not result.success:
-        from .alerts import record_alert
-
-        failed = [event.step_key for event in result.all_events if event.is_step_failure]
-        record_alert(
-            "run_failure",
-            f"Run {result.run_id} of {MICROCONV_JOB_NAME} failed in {', '.join(failed) or 'an unknown step'}",
-            {"run_id": result.run_id, "job": MICROCONV_JOB_NAME, "failed_steps": failed},
-            settings,
-        )
-    return result
+    return load_and_report(_settings(args), say)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if args.best_effort:
-        os.environ["MICROCONV_BEST_EFFORT"] = "1"
-    settings = get_settings()
+    settings = _settings(args)
     try:
         ok = run_job(
-            full_refresh=args.full_refresh, start=args.start, end=args.end, skip_tests=args.skip_tests
+            full_refresh=args.full_refresh,
+            start=args.start,
+            end=args.end,
+            skip_tests=args.skip_tests,
+            settings=settings,
         ).success
     except WarehouseBusyError as error:
-        _print(f"Nothing was run: {error}")
+        say(f"Nothing was run: {error}")
         return 1
     if ok:
         from .summary import warehouse_summary
 
         print(warehouse_summary(settings.reader_path))
-    where = f"Spark ({settings.spark_dir})" if settings.engine == "spark" else str(settings.duckdb_path)
-    _print(f"Dagster job {'succeeded' if ok else 'FAILED'}; warehouse: {where}")
+    say(f"Dagster job {'succeeded' if ok else 'FAILED'}; warehouse: {settings.engine_steps.location}")
     return 0 if ok else 1
 
 
-def cmd_summary(_: argparse.Namespace) -> int:
+def cmd_summary(args: argparse.Namespace) -> int:
     from .summary import warehouse_summary
 
-    settings = get_settings()
-    print(warehouse_summary(settings.reader_path))
+    print(warehouse_summary(_settings(args).reader_path))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    try:
-        with run_lock(settings.duckdb_path, wait_message=_print):
-            return _demo(args, settings)
-    except WarehouseBusyError as error:
-        _print(f"Nothing was run: {error}")
-        return 1
+    from .demo import DemoRequest, run_demo
 
-
-def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from .demo import (
-        delete_demo_warehouse,
-        foreign_files,
-        generated_names,
-        not_a_demo_warehouse,
-        record_demo_files,
-    )
-    from .ingest import landing_dir_setting
-
-    source = EVENT_SOURCES[args.event_source]
-    landing_dir = source.landing_dir(settings.landing_dir)
-    # Every source's folder is loaded into the demo's warehouse: none may hold files the demo did not write.
-    refusals = []
-    for each in EVENT_SOURCES.values():
-        folder = each.landing_dir(settings.landing_dir)
-        foreign = foreign_files(folder)
-        if foreign:
-            names = ", ".join(str(path.relative_to(folder)) for path in foreign[:3])
-            refusals.append(
-                f"{folder} ({landing_dir_setting(each)}) holds {len(foreign)} landing file(s) the demo did "
-                f"not write ({names}{', …' if len(foreign) > 3 else ''})"
-            )
-    # Fresh or not, demo events never go into (nor replace) a warehouse holding other data.
-    if settings.duckdb_path.exists():
-        reason = not_a_demo_warehouse(settings.duckdb_path)
-        if reason:
-            refusals.append(f"{reason}; set MICROCONV_DUCKDB_PATH to another file")
-    if refusals:
-        _print(
-            "The demo deletes and loads only files it wrote itself, and would mix or delete yours:\n  "
-            + "\n  ".join(refusals)
-            + "\nPoint MICROCONV_LANDING_DIR (and MICROCONV_DUCKDB_PATH) at empty places for the demo."
-        )
-        return 2
-    if args.fresh:
-        delete_demo_warehouse(settings.duckdb_path)
-    # The models read the demo's source only (files of other sources still load into their raw tables).
-    os.environ["MICROCONV_EVENT_SOURCES"] = source.name
-    if source.name == "mixpanel":
-        from .generator.vendors import MIXPANEL_DEMO_TIMEZONE
-
-        # The demo's Mixpanel export is a pre-2023 project's: `time` in the project's time zone.
-        os.environ["MICROCONV_MIXPANEL_TIMEZONE"] = MIXPANEL_DEMO_TIMEZONE
-    generate_args = argparse.Namespace(
+    request = DemoRequest(
+        event_source=args.event_source,
         events=args.events,
         days=args.days,
         seed=args.seed,
-        out=str(landing_dir),
-        vendor=None if source.is_contract else source.name,
-        format="parquet",
-        gzip=False,
-        # Default: the last `--days` days up to yesterday (UTC), so the demo is fresh and recent.
-        start_date=args.start_date or (datetime.now(UTC).date() - timedelta(days=args.days)).isoformat(),
-        dirty_share=0.02,
-        late_share=0.03,
-        overwrite=True,
-        verbose=True,
+        start_date=date.fromisoformat(args.start_date) if args.start_date else None,
+        fresh=args.fresh,
     )
-    files = _generate(generate_args)
-    if files is None:
-        return 2
-    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    # Earlier demos' files in the other sources' folders load too: they are the demo's as well.
-    earlier = [
-        folder / name
-        for folder in (each.landing_dir(settings.landing_dir) for each in EVENT_SOURCES.values())
-        for name in generated_names(folder)
-        if (folder / name).is_file()
-    ]
-    record_demo_files(settings.duckdb_path, [*files, *earlier], keep_previous=not args.fresh)
-    if not run_job(full_refresh=True).success:
-        _print("The Dagster job failed; see the log above.")
-        return 1
-    from .landing_sensor import record_demo_cursor
-
-    record_demo_cursor(settings)
-    import duckdb
-
-    from .summary import warehouse_summary
-
-    print(warehouse_summary(settings.duckdb_path))
-    print(
-        f"\nWarehouse being built (DuckDB {duckdb.__version__} file): {settings.duckdb_path}\n"
-        f"For BI tools, read-only copy (DuckDB >= 1.0): {settings.publish_dir / 'microconv.duckdb'}\n"
-        f"Parquet, one file per table: {settings.publish_dir / 'parquet'}\n"
-        f"Landing files ({source.title}): {landing_dir}\n"
-        "Dagster UI: make dagster   (or: DAGSTER_HOME=.dagster_home .venv/bin/dagster dev)\n"
-        f"Report (open in a browser): {settings.publish_dir / REPORT_FILE}"
-    )
-    return 0
+    return run_demo(request, _settings(args))
 
 
 def _iso_day(text: str) -> str:
@@ -351,51 +106,38 @@ def _iso_day(text: str) -> str:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     """dbt's documentation site with the catalogue of the built warehouse, as one static HTML file."""
-    settings = get_settings()
-    apply_to_environment(settings)
+    settings = _settings(args)
     if not settings.duckdb_path.exists():
-        _print(f"No warehouse at {settings.duckdb_path}: run `microconv run` (or `make demo`) first.")
+        say(f"No warehouse at {settings.duckdb_path}: run `microconv run` (or `make demo`) first.")
         return 1
     # The catalogue is read from the warehouse itself: like any dbt command it needs the writer slot,
     # so it waits for a run of ours (the run lock) and must not start while a scheduled run is building.
     argv = ["dbt", "docs", "generate", "--static", "--project-dir", str(settings.project_dir)]
     try:
-        with run_lock(settings.duckdb_path, wait_message=_print):
-            completed = subprocess.run([*argv, "--profiles-dir", str(settings.project_dir)], check=False)
+        with run_lock(settings.duckdb_path, wait_message=say):
+            completed = subprocess.run(
+                [*argv, "--profiles-dir", str(settings.project_dir)],
+                check=False,
+                env=settings.subprocess_env(),
+            )
     except WarehouseBusyError as error:
-        _print(f"No docs generated: {error}")
+        say(f"No docs generated: {error}")
         return 1
     if completed.returncode != 0:
         return completed.returncode
-    _print(f"dbt docs (open in a browser): {settings.project_dir / 'target' / 'static_index.html'}")
+    say(f"dbt docs (open in a browser): {settings.project_dir / 'target' / 'static_index.html'}")
     return 0
-
-
-def metricflow_copy(settings: Settings) -> Path:
-    """A private copy of the published marts for MetricFlow, refreshed when a newer copy was published.
-
-    `mf` opens its DuckDB file for writing: on the warehouse it would block (or be blocked by) a
-    scheduled run, and on the published copy it would block BI readers. Named microconv.duckdb like the
-    warehouse, so that the database name in dbt's manifest matches.
-    """
-    published = settings.publish_dir / "microconv.duckdb"
-    copy = settings.metricflow_dir / "microconv.duckdb"
-    if not copy.exists() or copy.stat().st_mtime < published.stat().st_mtime:
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        staging = copy.with_name(f".{copy.name}.{os.getpid()}.tmp")
-        shutil.copyfile(published, staging)
-        os.replace(staging, copy)
-    return copy
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Run MetricFlow's `mf` (validate-configs, query, list …) on a private copy of the published marts."""
-    settings = get_settings()
+    from .publish import metricflow_copy
+
+    settings = _settings(args)
     if not (settings.publish_dir / "microconv.duckdb").exists():
-        _print(f"No published copy in {settings.publish_dir}: run `microconv run` first.")
+        say(f"No published copy in {settings.publish_dir}: run `microconv run` first.")
         return 1
-    apply_to_environment(settings)
-    env = {**os.environ, "MICROCONV_DUCKDB_PATH": str(metricflow_copy(settings))}
+    env = settings.subprocess_env(extra={"MICROCONV_DUCKDB_PATH": str(metricflow_copy(settings))})
     mf = Path(sys.executable).with_name("mf")
     return subprocess.run([str(mf), *args.mf_args], cwd=settings.project_dir, env=env, check=False).returncode
 
@@ -404,36 +146,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Redraw the HTML report from the published copy (runs do it after publishing)."""
     from .report.page import write_report
 
-    publish_dir = get_settings().publish_dir
+    publish_dir = _settings(args).publish_dir
     if not (publish_dir / "microconv.duckdb").exists():
-        _print(f"No published copy in {publish_dir}: run `microconv run` first.")
+        say(f"No published copy in {publish_dir}: run `microconv run` first.")
         return 1
-    _print(f"Report: {write_report(publish_dir)}")
+    say(f"Report: {write_report(publish_dir)}")
     return 0
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    apply_to_environment(get_settings())
     from .project import prepare_manifest
 
-    _print(f"dbt manifest: {prepare_manifest()}")
-    return 0
-
-
-def cmd_spark_attribution(_: argparse.Namespace) -> int:
-    """The data-driven attribution step of a Spark build (dbt-spark has no local Python models)."""
-    from .engines.spark import CREDITS_TABLE, spark_session, write_data_driven_credits
-
-    rows = write_data_driven_credits(spark_session())
-    _print(f"Wrote {rows} rows of Markov and Shapley credits to {CREDITS_TABLE} (Spark).")
-    return 0
-
-
-def cmd_spark_export(args: argparse.Namespace) -> int:
-    from .engines.spark import export_tables, spark_session
-
-    names = export_tables(spark_session(), tuple(args.schemas), Path(args.out))
-    _print(f"Exported {len(names)} Spark tables as Parquet under {args.out}.")
+    say(f"dbt manifest: {prepare_manifest(_settings(args))}")
     return 0
 
 
@@ -517,19 +241,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prepare.set_defaults(func=cmd_prepare)
 
-    spark_attribution = sub.add_parser(
-        "spark-attribution",
-        help="Spark target: compute Markov/Shapley credits from int_attribution_paths_summarized",
-    )
-    spark_attribution.set_defaults(func=cmd_spark_attribution)
-
-    spark_export = sub.add_parser("spark-export", help="Spark target: write tables as Parquet files")
-    spark_export.add_argument("out", help="directory for <schema>/<table> Parquet folders")
-    spark_export.add_argument(
-        "--schemas", nargs="+", default=["core", "marts"], help="schemas to export (default: core marts)"
-    )
-    spark_export.set_defaults(func=cmd_spark_export)
-
     summary = sub.add_parser("summary", help="print rows per layer and the data-quality accounting")
     summary.set_defaults(func=cmd_summary)
 
@@ -575,15 +286,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("orchestration").addHandler(handler)
-    logging.getLogger("orchestration").setLevel(logging.INFO)
+    logging.getLogger(__package__).addHandler(handler)
+    logging.getLogger(__package__).setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
-    if getattr(args, "verbose", False):
-        os.environ["MICROCONV_VERBOSE"] = "1"
-    else:
+    if not getattr(args, "verbose", False):
         _quiet_library_warnings()
         # One line per loaded landing file is for --verbose; rejections (errors) still print.
-        logging.getLogger("orchestration.ingest").setLevel(logging.WARNING)
+        logging.getLogger(f"{__package__}.ingest").setLevel(logging.WARNING)
     return int(args.func(args))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dagster import Definitions
-from dagster_dbt import DbtCliResource
 
 from .assets.dbt import microconv_dbt_assets
 from .assets.ingestion import raw_events
@@ -12,8 +11,9 @@ from .checks import mixpanel_time_is_utc, no_anomaly_on_latest_complete_day, raw
 from .data_test_history import no_new_data_test_failure
 from .jobs import daily_schedule, microconv_job
 from .landing_sensor import new_landing_files
-from .project import microconv_project
+from .resources import resources
 from .sensors import run_failure_alert
+from .settings import get_settings
 
 defs = Definitions(
     assets=[raw_events, microconv_dbt_assets, published_warehouse, html_report],
@@ -26,5 +26,6 @@ defs = Definitions(
     ],
     schedules=[daily_schedule],
     sensors=[run_failure_alert, new_landing_files],
-    resources={"dbt": DbtCliResource(project_dir=microconv_project)},
+    # The environment's settings; `microconv run` hands the job its own (runner.py).
+    resources=resources(get_settings()),
 )

@@ -10,13 +10,23 @@ only when every file the warehouse ever loaded (raw.loaded_files) is one of thos
 from __future__ import annotations
 
 import json
+import sys
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from .ingest import REJECTED_DIR_NAME, discover_files, file_digest, source_name
-from .warehouse import connect
+from .settings import Settings
+from .sources import EVENT_SOURCES
+from .warehouse import WarehouseBusyError, connect, run_lock
+
+if TYPE_CHECKING:
+    from .generator import GeneratorConfig
 
 MANIFEST_NAME = "_manifest.json"
 
@@ -128,3 +138,172 @@ def delete_demo_warehouse(duckdb_path: Path) -> None:
         demo_record_path(duckdb_path),
     ):
         path.unlink(missing_ok=True)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """What `microconv generate` (and the demo) asks the generator for."""
+
+    config: GeneratorConfig
+    out: Path
+    file_format: str = "parquet"
+    gzip: bool = False
+    overwrite: bool = False
+    verbose: bool = False
+    vendor: str | None = None
+
+
+def generate_landing_files(request: GenerateRequest) -> list[Path] | None:
+    """Generate into the folder; None (after saying why) when it holds files generate did not write,
+    or earlier generated files without `overwrite`."""
+    from .generator import generate
+
+    out = request.out
+    foreign = foreign_files(out)
+    if foreign:
+        names = ", ".join(str(path.relative_to(out)) for path in foreign[:3])
+        say(
+            f"{out} holds {len(foreign)} landing file(s) that microconv did not generate ({names}"
+            f"{', …' if len(foreign) > 3 else ''}): they would be loaded with the generated events, and "
+            "microconv never deletes them. Move them, or generate into an empty folder."
+        )
+        return None
+    existing = [out / name for name in sorted(generated_names(out)) if (out / name).exists()]
+    if existing and not request.overwrite:
+        say(f"{out} already holds {len(existing)} generated event files; pass --overwrite to replace them.")
+        return None
+    if request.overwrite:
+        remove_generated(out)
+    config = request.config
+    started = time.perf_counter()
+    progress = say if config.events >= 100_000 or request.verbose else None
+    result = generate(
+        config, out, request.file_format, compress=request.gzip, progress=progress, vendor=request.vendor
+    )
+    elapsed = time.perf_counter() - started
+    say(
+        f"Generated {result.rows:,} raw rows in {len(result.files)} {request.file_format} files under {out} "
+        f"in {elapsed:.1f}s ({result.rows / max(elapsed, 1e-9):,.0f} rows/s); "
+        f"manifest: {out / '_manifest.json'}"
+    )
+    return result.files
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    """`microconv demo`'s options."""
+
+    event_source: str = "microconv"
+    events: int = 1_000_000
+    days: int = 60
+    seed: int = 42
+    # Default: the last `days` days up to yesterday (UTC), so the demo is fresh and recent.
+    start_date: date | None = None
+    fresh: bool = True
+
+
+def run_demo(request: DemoRequest, settings: Settings) -> int:
+    """Generate demo events, run the job over them, print a summary; the exit code."""
+    try:
+        with run_lock(settings.duckdb_path, wait_message=say):
+            return _demo(request, settings)
+    except WarehouseBusyError as error:
+        say(f"Nothing was run: {error}")
+        return 1
+
+
+def demo_refusals(settings: Settings) -> list[str]:
+    """Why the demo must not run here: landing folders holding files it did not write, a warehouse
+    holding other data."""
+    refusals = []
+    # Every source's folder is loaded into the demo's warehouse: none may hold files the demo did not write.
+    for each in EVENT_SOURCES.values():
+        folder = settings.landing_dir_of(each)
+        foreign = foreign_files(folder)
+        if foreign:
+            names = ", ".join(str(path.relative_to(folder)) for path in foreign[:3])
+            refusals.append(
+                f"{folder} ({each.landing_dir_setting}) holds {len(foreign)} landing file(s) the demo did "
+                f"not write ({names}{', …' if len(foreign) > 3 else ''})"
+            )
+    # Fresh or not, demo events never go into (nor replace) a warehouse holding other data.
+    if settings.duckdb_path.exists():
+        reason = not_a_demo_warehouse(settings.duckdb_path)
+        if reason:
+            refusals.append(f"{reason}; set MICROCONV_DUCKDB_PATH to another file")
+    return refusals
+
+
+def _demo(request: DemoRequest, settings: Settings) -> int:
+    from . import runner
+    from .generator import GeneratorConfig
+    from .landing_sensor import record_demo_cursor
+    from .report import REPORT_FILE
+    from .summary import warehouse_summary
+
+    source = EVENT_SOURCES[request.event_source]
+    landing_dir = settings.landing_dir_of(source)
+    refusals = demo_refusals(settings)
+    if refusals:
+        say(
+            "The demo deletes and loads only files it wrote itself, and would mix or delete yours:\n  "
+            + "\n  ".join(refusals)
+            + "\nPoint MICROCONV_LANDING_DIR (and MICROCONV_DUCKDB_PATH) at empty places for the demo."
+        )
+        return 2
+    if request.fresh:
+        delete_demo_warehouse(settings.duckdb_path)
+    # The models read the demo's source only (files of other sources still load into their raw tables).
+    settings = settings.replace(event_sources=(source.name,))
+    if source.name == "mixpanel":
+        from .generator.vendors import MIXPANEL_DEMO_TIMEZONE
+
+        # The demo's Mixpanel export is a pre-2023 project's: `time` in the project's time zone.
+        settings = settings.replace(mixpanel_timezone=MIXPANEL_DEMO_TIMEZONE)
+    start_date = request.start_date or datetime.now(UTC).date() - timedelta(days=request.days)
+    config = GeneratorConfig(
+        events=request.events,
+        days=request.days,
+        seed=request.seed,
+        start_date=start_date,
+        dirty_share=0.02,
+        late_share=0.03,
+    )
+    files = generate_landing_files(
+        GenerateRequest(
+            config,
+            landing_dir,
+            overwrite=True,
+            verbose=True,
+            vendor=None if source.is_contract else source.name,
+        )
+    )
+    if files is None:
+        return 2
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    # Earlier demos' files in the other sources' folders load too: they are the demo's as well.
+    earlier = [
+        folder / name
+        for folder in settings.landing_dirs().values()
+        for name in generated_names(folder)
+        if (folder / name).is_file()
+    ]
+    record_demo_files(settings.duckdb_path, [*files, *earlier], keep_previous=not request.fresh)
+    if not runner.run_job(full_refresh=True, settings=settings).success:
+        say("The Dagster job failed; see the log above.")
+        return 1
+    record_demo_cursor(settings)
+    print(warehouse_summary(settings.duckdb_path))
+    print(
+        f"\nWarehouse being built (DuckDB {duckdb.__version__} file): {settings.duckdb_path}\n"
+        f"For BI tools, read-only copy (DuckDB >= 1.0): {settings.publish_dir / 'microconv.duckdb'}\n"
+        f"Parquet, one file per table: {settings.publish_dir / 'parquet'}\n"
+        f"Landing files ({source.title}): {landing_dir}\n"
+        "Dagster UI: make dagster   (or: DAGSTER_HOME=.dagster_home .venv/bin/dagster dev)\n"
+        f"Report (open in a browser): {settings.publish_dir / REPORT_FILE}"
+    )
+    return 0

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .settings import Settings
+from .settings import Settings, get_settings
 
 # Seeds the incremental models read, directly or through their upstream views and tables.
 HISTORY_SEEDS = (
@@ -55,9 +54,15 @@ VAR_ENVIRONMENT = {
 }
 
 
-def fingerprint(project_dir: Path, dbt_vars: Mapping[str, Any] | None = None) -> dict[str, dict[str, str]]:
+def fingerprint(
+    project_dir: Path,
+    dbt_vars: Mapping[str, Any] | None = None,
+    dbt_env: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, str]]:
     """{"seeds": {path: sha256 of the file}, "vars": {name: JSON of the effective value}}: the vars in
-    dbt_project.yml, overridden by the run's --vars and, for env-driven vars, by the environment."""
+    dbt_project.yml, overridden by the run's --vars and, for env-driven vars, by dbt's environment
+    (`dbt_env`, default: Settings.dbt_env() of this process)."""
+    dbt_env = get_settings().dbt_env() if dbt_env is None else dbt_env
     seeds = {}
     for name in HISTORY_SEEDS:
         path = project_dir / "seeds" / f"{name}.csv"
@@ -71,7 +76,7 @@ def fingerprint(project_dir: Path, dbt_vars: Mapping[str, Any] | None = None) ->
     values = {**(project.get("vars") or {}), **overrides}
     for name, (variable, default) in VAR_ENVIRONMENT.items():
         if name not in overrides:
-            values[name] = os.environ.get(variable, "").strip() or default
+            values[name] = dbt_env.get(variable, "").strip() or default
     return {
         "seeds": seeds,
         "vars": {name: json.dumps(values.get(name), sort_keys=True, default=str) for name in HISTORY_VARS},
@@ -107,9 +112,8 @@ def refresh_reason(changed: list[str]) -> str | None:
 
 
 def fingerprint_path(settings: Settings) -> Path:
-    if settings.engine == "spark":
-        return settings.spark_dir / "build_fingerprint.json"
-    return settings.duckdb_path.with_name(settings.duckdb_path.name + ".fingerprint.json")
+    """Beside the warehouse: where the engine keeps it."""
+    return settings.engine_steps.fingerprint_path
 
 
 def read_fingerprint(path: Path) -> dict | None:

@@ -16,16 +16,20 @@ import difflib
 import hashlib
 import logging
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from .progress import progress_bar
 from .sources import CONTRACT, EVENT_SOURCES, VENDORS, EventSource
 from .sql import quote_literal
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -401,16 +405,24 @@ def _load_one(
 
 def landing_dir_setting(source: EventSource) -> str:
     """The environment variable that sets a source's landing directory."""
-    return "MICROCONV_LANDING_DIR" if source.is_contract else f"MICROCONV_{source.name.upper()}_LANDING_DIR"
+    return source.landing_dir_setting
 
 
-def check_landing_dirs(contract_landing_dir: Path, enabled: Iterable[str]) -> None:
+def check_landing_dirs(
+    contract_landing_dir: Path, enabled: Iterable[str], overrides: Mapping[str, Path] | None = None
+) -> None:
     """Raise LandingDirMissingError naming the setting when an enabled source's landing directory does
-    not exist: loading nothing from a mistyped path must not look like a quiet day."""
-    missing = [
-        f"{landing_dir_setting(source)} points to {source.landing_dir(contract_landing_dir)}"
+    not exist: loading nothing from a mistyped path must not look like a quiet day. `overrides`: the
+    vendors' own landing directories (Settings.landing_dir_overrides)."""
+    overrides = overrides or {}
+    folders = {
+        name: source.landing_dir(contract_landing_dir, overrides.get(name))
         for name, source in EVENT_SOURCES.items()
-        if name in set(enabled) and not source.landing_dir(contract_landing_dir).is_dir()
+    }
+    missing = [
+        f"{landing_dir_setting(source)} points to {folders[name]}"
+        for name, source in EVENT_SOURCES.items()
+        if name in set(enabled) and not folders[name].is_dir()
     ]
     if missing:
         raise LandingDirMissingError(
@@ -424,14 +436,16 @@ def load_event_sources(
     contract_landing_dir: Path,
     pattern: str = "**/*",
     enabled: Iterable[str] = (CONTRACT.name,),
+    overrides: Mapping[str, Path] | None = None,
 ) -> list[tuple[EventSource, Path, LoadReport]]:
     """Load the new files of every source. An enabled source (MICROCONV_EVENT_SOURCES) must have its
-    landing directory; another source without one gets an empty report (its raw table still exists)."""
-    check_landing_dirs(contract_landing_dir, enabled)
+    landing directory; another source without one gets an empty report (its raw table still exists).
+    `overrides`: the vendors' own landing directories (Settings.landing_dir_overrides)."""
+    check_landing_dirs(contract_landing_dir, enabled, overrides)
     ensure_raw_tables(con)
     reports = []
     for source in EVENT_SOURCES.values():
-        landing_dir = source.landing_dir(contract_landing_dir)
+        landing_dir = source.landing_dir(contract_landing_dir, (overrides or {}).get(source.name))
         if landing_dir.is_dir():
             report = load_landing_files(con, landing_dir, pattern=pattern, source=source)
         else:
@@ -451,3 +465,37 @@ def rejected_summary(reports: Iterable[tuple[EventSource, Path, LoadReport]]) ->
         "Fix and re-land them, or set MICROCONV_BEST_EFFORT=1 (microconv run/load --best-effort) to build "
         "from the other files."
     )
+
+
+def load_and_report(settings: Settings, say: Callable[[str], None]) -> int:
+    """`microconv load`: load every source's new files under the run lock, report per source; the exit
+    code (1 when nothing could be loaded, or a file was rejected without best effort)."""
+    from .warehouse import WarehouseBusyError, connect, run_lock
+
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with run_lock(settings.duckdb_path, wait_message=say), connect(settings.duckdb_path) as con:
+            reports = load_event_sources(
+                con,
+                settings.landing_dir,
+                settings.landing_glob,
+                settings.event_sources,
+                settings.landing_dir_overrides,
+            )
+    except (WarehouseBusyError, LandingDirMissingError) as error:
+        say(f"Nothing was loaded: {error}")
+        return 1
+    for source, landing_dir, report in reports:
+        if not landing_dir.is_dir():
+            continue
+        say(
+            f"{source.title} ({landing_dir}): loaded {report.rows_loaded:,} rows from {len(report.loaded)} "
+            f"files ({len(report.skipped)} already loaded, {len(report.rejected)} rejected)."
+        )
+        for path, error in report.rejected:
+            say(f"  rejected {path}: {error}")
+    rejected = rejected_summary(reports)
+    if rejected and not settings.best_effort:
+        say(rejected)
+        return 1
+    return 0

@@ -7,13 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    DefaultSensorStatus,
+    ResourceParam,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
 from .demo import demo_landing_cursor, record_demo_landing_cursor
 from .ingest import UNREADABLE_FILE_ERRORS, discover_files, event_times_sql, landing_reader, source_name
 from .jobs import microconv_job
 from .partitions import first_partition_date, range_tags
-from .settings import Settings, get_settings
+from .settings import Settings
 from .sources import CONTRACT, EVENT_SOURCES, EventSource
 
 
@@ -63,7 +70,7 @@ def new_files(
 def landing_files(settings: Settings) -> tuple[Path, dict[Path, EventSource]]:
     """The landing root (names in the cursor are relative to it, events/…, ga4/…, so that sources
     never clash) and every landing file with its source."""
-    landing_dirs = {name: source.landing_dir(settings.landing_dir) for name, source in EVENT_SOURCES.items()}
+    landing_dirs = settings.landing_dirs()
     source_of = {
         path: EVENT_SOURCES[name]
         for name, landing_dir in landing_dirs.items()
@@ -115,8 +122,7 @@ def event_day_range(
         "(one run for the whole range); never opens the warehouse."
     ),
 )
-def new_landing_files(context: SensorEvaluationContext):
-    settings = get_settings()
+def new_landing_files(context: SensorEvaluationContext, settings: ResourceParam[Settings]):
     # Files a demo loaded into this warehouse count as seen (the demo wrote where it stopped).
     landing_root, source_of = landing_files(settings)
     cursor = LandingCursor.parse(context.cursor).later(
@@ -126,10 +132,10 @@ def new_landing_files(context: SensorEvaluationContext):
     if not files:
         if next_cursor.dump() != context.cursor:
             context.update_cursor(next_cursor.dump())
-        folders = (source.landing_dir(settings.landing_dir) for source in EVENT_SOURCES.values())
+        folders = settings.landing_dirs().values()
         return SkipReason(f"No new files in {', '.join(str(path) for path in folders)}")
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    first_day = first_partition_date()
+    first_day = first_partition_date(settings)
     ranges = [
         event_day_range([path for path in files if source_of[path] is source], first_day, yesterday, source)
         for source in EVENT_SOURCES.values()

@@ -6,7 +6,7 @@ from datetime import date
 
 from dagster import DailyPartitionsDefinition
 
-from .settings import get_settings
+from .settings import Settings, get_settings
 
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -18,8 +18,8 @@ daily_partitions = DailyPartitionsDefinition(
 )
 
 
-def first_partition_date() -> date:
-    return date.fromisoformat(get_settings().first_partition)
+def first_partition_date(settings: Settings | None = None) -> date:
+    return date.fromisoformat((settings or get_settings()).first_partition)
 
 
 def range_tags(start: str, end: str) -> dict[str, str]:

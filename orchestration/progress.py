@@ -1,12 +1,12 @@
 """Progress bars for long steps (generation, loading, the dbt build): on an interactive terminal only.
 
-When stderr is not a terminal (CI, cron, log files) or MICROCONV_NO_PROGRESS is set, nothing is drawn.
+When stderr is not a terminal (CI, cron, log files) or MICROCONV_NO_PROGRESS is set (Settings.progress),
+nothing is drawn.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 import time
@@ -33,25 +33,25 @@ Advance = Callable[[], None]
 CONSOLE = Console(stderr=True)
 
 
-def interactive() -> bool:
-    return sys.stderr.isatty() and not os.environ.get("MICROCONV_NO_PROGRESS")
+def interactive(enabled: bool | None = None) -> bool:
+    """A terminal, and progress bars on (`enabled`, default: the environment's Settings.progress)."""
+    if enabled is None:
+        from .settings import get_settings
+
+        enabled = get_settings().progress
+    return sys.stderr.isatty() and enabled
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Advance]:
+def progress_bar(description: str, total: int | None, enabled: bool | None = None) -> Iterator[Advance]:
     """Yield a function that advances the bar by one step (thread-safe); a no-op when not interactive."""
-    if not interactive():
+    if not interactive(enabled):
         yield lambda: None
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=CONSOLE) as progress:
         task = progress.add_task(description, total=total)
         yield lambda: progress.advance(task)
-
-
-def verbose() -> bool:
-    """`--verbose` (MICROCONV_VERBOSE): Dagster's INFO log and dbt's line per node are printed."""
-    return bool(os.environ.get("MICROCONV_VERBOSE"))
 
 
 # dbt's line per node (dagster-dbt re-prints them to stdout) and its blank lines are dropped; errors,
@@ -114,10 +114,13 @@ class LayerLines:
 
 
 @contextmanager
-def dbt_layer_lines(context: AssetExecutionContext, advance: Advance) -> Iterator[Callable[[object], None]]:
+def dbt_layer_lines(
+    context: AssetExecutionContext, advance: Advance, verbose: bool = False
+) -> Iterator[Callable[[object], None]]:
     """Yield a function to call with every Dagster event of the dbt build: it advances the bar and,
-    unless --verbose, prints one line per layer instead of dbt's line per node."""
-    if verbose():
+    unless `verbose` (--verbose, Settings.verbose), prints one line per layer instead of dbt's line per
+    node."""
+    if verbose:
         yield lambda _event: advance()
         return
     layers = LayerLines(context.selected_asset_keys, context.selected_asset_check_keys, print)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,3 +93,20 @@ def publish(settings: Settings | None = None) -> PublishReport:
     staging_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(staging_manifest, publish_dir / "manifest.json")
     return report
+
+
+def metricflow_copy(settings: Settings) -> Path:
+    """A private copy of the published marts for MetricFlow, refreshed when a newer copy was published.
+
+    `mf` opens its DuckDB file for writing: on the warehouse it would block (or be blocked by) a
+    scheduled run, and on the published copy it would block BI readers. Named microconv.duckdb like the
+    warehouse, so that the database name in dbt's manifest matches.
+    """
+    published = settings.publish_dir / PUBLISHED_FILE
+    copy = settings.metricflow_dir / "microconv.duckdb"
+    if not copy.exists() or copy.stat().st_mtime < published.stat().st_mtime:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        staging = copy.with_name(f".{copy.name}.{os.getpid()}.tmp")
+        shutil.copyfile(published, staging)
+        os.replace(staging, copy)
+    return copy

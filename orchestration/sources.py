@@ -8,7 +8,6 @@ sources the dbt models read is the dbt var `event_sources`; the loader loads wha
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,13 +30,17 @@ class EventSource:
     def is_contract(self) -> bool:
         return self.name == CONTRACT.name
 
-    def landing_dir(self, contract_landing_dir: Path) -> Path:
-        """`MICROCONV_<SOURCE>_LANDING_DIR`, else a sibling of the contract's landing directory
-        (data/landing/events -> data/landing/ga4)."""
+    @property
+    def landing_dir_setting(self) -> str:
+        """The environment variable that sets this source's landing directory."""
+        return "MICROCONV_LANDING_DIR" if self.is_contract else f"MICROCONV_{self.name.upper()}_LANDING_DIR"
+
+    def landing_dir(self, contract_landing_dir: Path, override: Path | None = None) -> Path:
+        """A vendor's own folder (`override`: MICROCONV_<SOURCE>_LANDING_DIR, read by settings.py),
+        else a sibling of the contract's landing directory (data/landing/events -> data/landing/ga4)."""
         if self.is_contract:
             return contract_landing_dir
-        value = os.environ.get(f"MICROCONV_{self.name.upper()}_LANDING_DIR")
-        return Path(value).expanduser().resolve() if value else contract_landing_dir.parent / self.name
+        return override or contract_landing_dir.parent / self.name
 
 
 def _first_text(*paths: str) -> str:

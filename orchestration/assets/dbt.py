@@ -1,14 +1,11 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
 # No `from __future__ import annotations`: Dagster reads the Config annotations at runtime.
-import json
-import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, BackfillPolicy, Config, Output
+from dagster import AssetExecutionContext, BackfillPolicy, Config, Output, ResourceParam
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from ..data_test_history import DAGSTER_RUN_ID_ENV
@@ -21,19 +18,13 @@ from ..dbt_cli import (
     unsuccessful_tests,
     window_env_vars,
 )
-from ..fingerprint import (
-    changes,
-    fingerprint,
-    fingerprint_path,
-    read_fingerprint,
-    refresh_reason,
-    write_fingerprint,
-)
+from ..engines import BuildStep
+from ..fingerprint import changes, fingerprint, read_fingerprint, refresh_reason, write_fingerprint
 from ..partitions import daily_partitions, first_partition_date
 from ..progress import dbt_layer_lines, progress_bar
-from ..project import microconv_project
-from ..settings import Settings, get_settings
-from ..warehouse import WAREHOUSE_POOL, connect, ensure_writable, retry_if_locked
+from ..project import dbt_project
+from ..settings import Settings
+from ..warehouse import WAREHOUSE_POOL, retry_if_locked
 
 
 class MicroconvTranslator(DagsterDbtTranslator):
@@ -53,36 +44,25 @@ class DbtBuildConfig(Config):
     whole_history: bool = False
 
 
-def window_environment(context: AssetExecutionContext, config: DbtBuildConfig) -> dict[str, str]:
+def window_environment(
+    context: AssetExecutionContext, config: DbtBuildConfig, settings: Settings
+) -> dict[str, str]:
     """The run's partition window as environment variables for dbt (none: the whole history)."""
     window_vars: dict[str, str] = {}
     if not config.whole_history:
         window = context.partition_time_window
-        window_vars = partition_window_vars(window.start.date(), window.end.date(), first_partition_date())
+        first = first_partition_date(settings)
+        window_vars = partition_window_vars(window.start.date(), window.end.date(), first)
     return window_env_vars(window_vars)
 
 
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the dbt subprocess started inside the block, then restore them."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 TRANSLATOR = MicroconvTranslator()
+PROJECT = dbt_project()
 
 
 @dbt_assets(
-    manifest=microconv_project.manifest_path,
-    project=microconv_project,
+    manifest=PROJECT.manifest_path,
+    project=PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     partitions_def=daily_partitions,
     # A backfill over many days is one dbt invocation over the whole window, not one per day.
@@ -90,17 +70,20 @@ TRANSLATOR = MicroconvTranslator()
     pool=WAREHOUSE_POOL,
 )
 def microconv_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtBuildConfig,
+    settings: ResourceParam[Settings],
 ) -> Iterator[Any]:
-    settings = get_settings()
-    current = fingerprint(settings.project_dir, config.vars)
-    record = fingerprint_path(settings)
+    engine = settings.engine_steps
+    current = fingerprint(settings.project_dir, config.vars, settings.dbt_env())
+    record = engine.fingerprint_path
     reason = refresh_reason(changes(read_fingerprint(record), current))
     if reason and not config.full_refresh:
         # Older rows of the incremental models were built with the old seed or var: rebuild them all.
         context.log.warning(reason)
         config = config.model_copy(update={"full_refresh": True, "whole_history": True})
-    window = window_environment(context, config)
+    window = window_environment(context, config, settings)
     args = dbt_build_args(config.full_refresh, config.vars, config.skip_tests)
     context.log.info(
         f"dbt build on {settings.engine}, window {window}, vars {config.vars}, "
@@ -109,21 +92,27 @@ def microconv_dbt_assets(
     nodes = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     with (
         # The run id lets the on-run-end hook tie each stored test result to this Dagster run.
-        environment({**window, DAGSTER_RUN_ID_ENV: context.run.run_id}),
-        progress_bar("dbt build", nodes) as bar,
-        dbt_layer_lines(context, bar) as advance,  # advance(event): one line per layer, not per node
+        settings.dbt_environment(window, {DAGSTER_RUN_ID_ENV: context.run.run_id}),
+        progress_bar("dbt build", nodes, settings.progress) as bar,
+        # advance(event): one line per layer, not per node
+        dbt_layer_lines(context, bar, settings.verbose) as advance,
     ):
-        if settings.engine == "spark":
-            yield from _build_on_spark(context, dbt, args, settings, advance)
-        else:
-            ensure_writable(settings.duckdb_path)
-            yield from _streamed(dbt.cli(args, context=context, raise_on_error=False), context, advance)
+
+        def stream(invocation: DbtCliInvocation, convert: bool = False) -> Iterator[Any]:
+            return _streamed(invocation, context, advance, settings, convert)
+
+        step = BuildStep(context, dbt, args, stream, TRANSLATOR, PROJECT.manifest_path)
+        yield from engine.build(step)
     # Only after a build that succeeded: a failed one leaves the old record, so the next run rebuilds.
     write_fingerprint(record, current)
 
 
 def _streamed(
-    invocation: DbtCliInvocation, context: AssetExecutionContext, advance: Any, convert: bool = False
+    invocation: DbtCliInvocation,
+    context: AssetExecutionContext,
+    advance: Any,
+    settings: Settings,
+    convert: bool = False,
 ) -> Iterator[Any]:
     """The Dagster events of a dbt invocation; raises (or requests a retry) when dbt failed.
 
@@ -139,7 +128,7 @@ def _streamed(
                 dagster_dbt_translator=TRANSLATOR,
                 context=context,
                 target_path=invocation.target_path,
-                project=microconv_project,
+                project=PROJECT,
             )
         )
         if convert
@@ -152,7 +141,7 @@ def _streamed(
             outputs.add(event.output_name)
         yield event
     error = invocation.get_error()
-    offending = failing_test_rows(invocation, context)
+    offending = failing_test_rows(invocation, context, settings)
     if error is not None:
         # Another process took the file between the probe and dbt's connection: retry later.
         retry_if_locked(error)
@@ -170,20 +159,23 @@ def _streamed(
 FAILING_ROWS_SHOWN = 5
 
 
-def failing_test_rows(invocation: DbtCliInvocation, context: AssetExecutionContext) -> list[str]:
+def failing_test_rows(
+    invocation: DbtCliInvocation, context: AssetExecutionContext, settings: Settings
+) -> list[str]:
     """For each data test that failed or warned, its first offending rows (the test's compiled SQL rerun
     on the warehouse, read-only, after dbt has let go of it), logged as a warning: dbt itself only counts
-    them. DuckDB only (on Spark the failing rows are in dbt's log)."""
-    if get_settings().engine != "duckdb":
-        return []
+    them. Where the engine's warehouse is a DuckDB file (on Spark the failing rows are in dbt's log)."""
     try:
         tests = unsuccessful_tests(invocation.get_artifact("run_results.json"))
     except (FileNotFoundError, ValueError):
         return []
     if not tests:
         return []
+    reader = settings.engine_steps.warehouse_reader()
+    if reader is None:
+        return []
     lines = []
-    with connect(get_settings().duckdb_path, read_only=True) as con:
+    with reader as con:
         for test in tests:
             try:
                 cursor = con.execute(failing_rows_sql(test["compiled_code"], FAILING_ROWS_SHOWN))
@@ -215,38 +207,3 @@ def built_without_output(
         if key in context.selected_asset_keys and context.output_for_asset_key(key) not in outputs:
             lost.append(node["name"])
     return lost
-
-
-def _build_on_spark(
-    context: AssetExecutionContext, dbt: DbtCliResource, args: list[str], settings: Settings, advance: Any
-) -> Iterator[Any]:
-    """dbt-spark runs Python models only on Databricks, so on Spark the build is three steps: everything
-    upstream and beside the data-driven attribution model; that model, computed by the same Python code
-    in its own Spark process from the path summary; the models and tests downstream of it. Then the
-    BI-facing tables are mirrored into a local DuckDB file for the checks, the published copy and the
-    report."""
-    from ..engines.spark import DATA_DRIVEN_MODEL, data_driven_descendants, refresh_mirror, run_in_own_process
-
-    manifest = json.loads(microconv_project.manifest_path.read_text())
-    downstream = data_driven_descendants(manifest)
-    selected = {
-        unique_id
-        for unique_id in downstream
-        if unique_id.startswith("model.")
-        and TRANSLATOR.get_asset_key(manifest["nodes"][unique_id]) in context.selected_asset_keys
-    }
-    first = dbt.cli([*args, "--exclude", f"{DATA_DRIVEN_MODEL}+"], context=context, raise_on_error=False)
-    yield from _streamed(first, context, advance)
-    if any(unique_id.endswith(f".{DATA_DRIVEN_MODEL}") for unique_id in selected):
-        context.log.info(run_in_own_process("spark-attribution").strip())
-    if selected:
-        names = sorted(manifest["nodes"][unique_id]["name"] for unique_id in selected)
-        second = dbt.cli(
-            [*args, "--select", " ".join(names)],
-            manifest=microconv_project.manifest_path,
-            dagster_dbt_translator=TRANSLATOR,
-            raise_on_error=False,
-        )
-        yield from _streamed(second, context, advance, convert=True)
-    tables = refresh_mirror(settings)
-    context.log.info(f"Mirrored {len(tables)} Spark tables into {settings.reader_path}")

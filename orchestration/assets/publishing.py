@@ -12,13 +12,14 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     asset,
 )
 
 from ..partitions import daily_partitions
 from ..publish import publish
 from ..report.page import write_report
-from ..settings import get_settings
+from ..settings import Settings
 from ..warehouse import WAREHOUSE_POOL
 from .dbt import microconv_dbt_assets
 
@@ -66,9 +67,11 @@ def refuse_to_publish_after_failures(instance: DagsterInstance, run_id: str) -> 
         "the core, marts and config schemas, for BI tools. Not run when the build fails."
     ),
 )
-def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
+def published_warehouse(
+    context: AssetExecutionContext, settings: ResourceParam[Settings]
+) -> MaterializeResult:
     refuse_to_publish_after_failures(context.instance, context.run.run_id)
-    report = publish(get_settings())
+    report = publish(settings)
     context.log.info(f"Published {len(report.tables)} tables to {report.database} and {report.parquet_dir}")
     return MaterializeResult(
         metadata={
@@ -93,7 +96,7 @@ def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
         "experiments, data quality. Reads the published copy only."
     ),
 )
-def html_report(context: AssetExecutionContext) -> MaterializeResult:
-    path = write_report(get_settings().publish_dir)
+def html_report(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
+    path = write_report(settings.publish_dir)
     context.log.info(f"Report: {path}")
     return MaterializeResult(metadata={"path": MetadataValue.path(str(path)), "bytes": path.stat().st_size})

@@ -1,34 +1,51 @@
 """Apache Spark: the local session Microconv's tests and small deployments use, the data-driven
-attribution step (dbt-spark runs Python models only on Databricks), and the helpers the Dagster job
-uses on Spark: staging the landing files as raw views and mirroring the BI-facing tables into a local
-DuckDB file for the checks, the published copy and the report.
+attribution step (dbt-spark runs Python models only on Databricks), and the engine's steps in the
+Dagster job: staging the landing files as raw views, the three-step build, and mirroring the BI-facing
+tables into a local DuckDB file for the checks, the published copy and the report.
 
 The session settings mirror the `spark` target of profiles.yml: one directory, MICROCONV_SPARK_DIR
 (default warehouse/spark), holds the table files and the Derby metastore, so that dbt (which starts its
 own in-process session) and these steps see the same tables. Derby admits one JVM at a time: every
-Spark step runs in its own process, one after the other.
+Spark step runs in its own process, one after the other, through this module's entry point:
+
+    python -m <package>.engines.spark attribution
+    python -m <package>.engines.spark export OUT_DIR [--schemas core marts]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+from dagster import MetadataValue
 
 from ..attribution import data_driven_credits
-from ..ingest import discover_files
+from ..ingest import (
+    UNREADABLE_FILE_ERRORS,
+    check_landing_dirs,
+    discover_files,
+    event_times_sql,
+    landing_reader,
+    select_sql,
+)
 from ..settings import Settings, get_settings
-from ..sources import EVENT_SOURCES
+from ..sources import EVENT_SOURCES, EventSource
 from ..sql import quote_identifier, quote_literal
+from . import BuildStep, StagedRaw
 
 if TYPE_CHECKING:
+    from dagster_dbt import DbtCliResource
     from pyspark.sql import SparkSession
 
 PATHS_TABLE = "intermediate.int_attribution_paths_summarized"
@@ -54,11 +71,11 @@ def metastore_url(root: Path) -> str:
     return f"jdbc:derby:;databaseName={root / 'metastore_db'};create=true"
 
 
-def spark_session() -> SparkSession:
+def spark_session(settings: Settings) -> SparkSession:
     """A local session on the same warehouse directory and metastore as the dbt `spark` target."""
     from pyspark.sql import SparkSession
 
-    root = get_settings().spark_dir
+    root = settings.spark_dir
     root.mkdir(parents=True, exist_ok=True)
     return (
         SparkSession.builder.master("local[2]")
@@ -106,7 +123,7 @@ def landing_views_args(settings: Settings) -> dict:
     (Parquet, else JSON lines)."""
     landing_dir, vendor_files = None, {}
     for name, source in EVENT_SOURCES.items():
-        folder = source.landing_dir(settings.landing_dir)
+        folder = settings.landing_dir_of(source)
         files = discover_files(folder, settings.landing_glob)
         if not files:
             continue
@@ -118,11 +135,13 @@ def landing_views_args(settings: Settings) -> dict:
     return {"landing_dir": landing_dir, "vendor_files": vendor_files}
 
 
-def run_in_own_process(*arguments: str) -> str:
-    """Run a `microconv` command in a fresh process (its own JVM, so that no session outlives the step
-    and holds the metastore); returns what it printed, raises on failure."""
-    command = [sys.executable, "-m", "orchestration.cli", *arguments]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False, env=os.environ.copy())
+def run_in_own_process(settings: Settings, *arguments: str) -> str:
+    """Run a step of this module's entry point in a fresh process (its own JVM, so that no session
+    outlives the step and holds the metastore); returns what it printed, raises on failure."""
+    command = [sys.executable, "-m", __name__, *arguments]
+    completed = subprocess.run(
+        command, capture_output=True, text=True, check=False, env=settings.subprocess_env()
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed:\n{(completed.stdout + completed.stderr)[-4000:]}")
     return completed.stdout + completed.stderr
@@ -152,5 +171,153 @@ def refresh_mirror(settings: Settings) -> dict[str, int]:
     """Export the BI-facing schemas from Spark (own process) and mirror them into settings.reader_path."""
     export_dir = settings.spark_dir / "export"
     shutil.rmtree(export_dir, ignore_errors=True)
-    run_in_own_process("spark-export", str(export_dir), "--schemas", *MIRRORED_SCHEMAS)
-    return write_mirror(export_dir, settings.reader_path)
+    run_in_own_process(settings, "export", str(export_dir), "--schemas", *MIRRORED_SCHEMAS)
+    return write_mirror(export_dir, mirror_path(settings))
+
+
+def mirror_path(settings: Settings) -> Path:
+    return settings.spark_dir / "mirror.duckdb"
+
+
+# The newest events are looked for in the most recently modified landing files only.
+RECENT_FILES = 20
+
+
+def recent_files(settings: Settings, source: EventSource) -> list[Path]:
+    files = discover_files(settings.landing_dir_of(source), settings.landing_glob)
+    return sorted(files, key=lambda path: path.stat().st_mtime)[-RECENT_FILES:]
+
+
+@dataclass(frozen=True)
+class SparkEngine:
+    """Raw tables are views over the landing files (read in place at every build); dbt-spark builds
+    every model but the data-driven attribution, which runs here between two dbt builds; readers read
+    a DuckDB mirror of the core, marts and config schemas written after each build."""
+
+    settings: Settings
+    name: str = "spark"
+
+    @property
+    def reader_path(self) -> Path:
+        return mirror_path(self.settings)
+
+    @property
+    def fingerprint_path(self) -> Path:
+        return self.settings.spark_dir / "build_fingerprint.json"
+
+    @property
+    def location(self) -> str:
+        return f"Spark ({self.settings.spark_dir})"
+
+    def stage_raw(self, dbt: DbtCliResource, log: Any) -> StagedRaw:
+        """Nothing is copied: the `stage_landing_files` run-operation (dbt-spark's own process) makes
+        the raw tables views over the landing files."""
+        settings, staged = self.settings, StagedRaw()
+        check_landing_dirs(settings.landing_dir, settings.event_sources, settings.landing_dir_overrides)
+        arguments = json.dumps(landing_views_args(settings))
+        with settings.dbt_environment():
+            dbt.cli(["run-operation", "stage_landing_files", "--args", arguments]).wait()
+        for name, source in EVENT_SOURCES.items():
+            landing_dir = settings.landing_dir_of(source)
+            files = discover_files(landing_dir, settings.landing_glob)
+            staged.metadata[name] = {
+                "engine": "spark",
+                "landing_dir": MetadataValue.path(str(landing_dir)),
+                "landing_files": len(files),
+                "landing_bytes": sum(path.stat().st_size for path in files),
+            }
+        return staged
+
+    def build(self, step: BuildStep) -> Iterator[Any]:
+        """dbt-spark runs Python models only on Databricks, so the build is three steps: everything
+        upstream and beside the data-driven attribution model; that model, computed by the same Python
+        code in its own Spark process from the path summary; the models and tests downstream of it.
+        Then the BI-facing tables are mirrored into a local DuckDB file."""
+        context, settings = step.context, self.settings
+        manifest = json.loads(step.manifest_path.read_text())
+        selected = {
+            unique_id
+            for unique_id in data_driven_descendants(manifest)
+            if unique_id.startswith("model.")
+            and step.translator.get_asset_key(manifest["nodes"][unique_id]) in context.selected_asset_keys
+        }
+        first = step.dbt.cli(
+            [*step.args, "--exclude", f"{DATA_DRIVEN_MODEL}+"], context=context, raise_on_error=False
+        )
+        yield from step.stream(first)
+        if any(unique_id.endswith(f".{DATA_DRIVEN_MODEL}") for unique_id in selected):
+            context.log.info(run_in_own_process(settings, "attribution").strip())
+        if selected:
+            names = sorted(manifest["nodes"][unique_id]["name"] for unique_id in selected)
+            second = step.dbt.cli(
+                [*step.args, "--select", " ".join(names)],
+                manifest=step.manifest_path,
+                dagster_dbt_translator=step.translator,
+                raise_on_error=False,
+            )
+            yield from step.stream(second, convert=True)
+        tables = refresh_mirror(settings)
+        context.log.info(f"Mirrored {len(tables)} Spark tables into {self.reader_path}")
+
+    def newest_landed(self) -> tuple[datetime | None, datetime | None]:
+        """The raw tables are views over the landing files: the newest file's modification time stands
+        for the load, and the newest event is read from the most recent files (DuckDB, no Spark)."""
+        newest_event_at, newest_load_at = None, None
+        with landing_reader() as con:
+            for source in EVENT_SOURCES.values():
+                recent = recent_files(self.settings, source)
+                for path in recent:
+                    try:
+                        event_at = con.execute(
+                            "select max(event_at) filter (where event_at <= now() + interval 1 hour) "
+                            f"from ({event_times_sql(con, path, source)}) as times"
+                        ).fetchone()[0]
+                    except UNREADABLE_FILE_ERRORS:
+                        continue  # an unreadable file fails the build, with its own message
+                    if event_at is not None and (newest_event_at is None or event_at > newest_event_at):
+                        newest_event_at = event_at
+                if recent:
+                    landed_at = datetime.fromtimestamp(recent[-1].stat().st_mtime, UTC).replace(tzinfo=None)
+                    newest_load_at = max(newest_load_at or landed_at, landed_at)
+        return newest_event_at, newest_load_at
+
+    def raw_records(
+        self, source: EventSource, query: Callable[[str], str], parameters: list[Any]
+    ) -> tuple | None:
+        """Over the most recent landing files of the source (read with DuckDB, no Spark session)."""
+        recent = recent_files(self.settings, source)
+        if not recent:
+            return None
+        with landing_reader() as con:
+            records = " union all ".join(
+                f"select record from ({select_sql(con, path, source)})" for path in recent
+            )
+            return con.execute(query(records), parameters).fetchone()
+
+    def warehouse_reader(self) -> duckdb.DuckDBPyConnection | None:
+        return None  # the tables are Spark's; dbt's log has the failing rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The Spark steps that run in their own process: `attribution` and `export OUT_DIR`."""
+    parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description=main.__doc__)
+    steps = parser.add_subparsers(dest="step", required=True)
+    steps.add_parser("attribution", help="compute Markov/Shapley credits from the path summary")
+    export = steps.add_parser("export", help="write tables as Parquet files")
+    export.add_argument("out", help="directory for <schema>/<table> Parquet folders")
+    export.add_argument(
+        "--schemas", nargs="+", default=["core", "marts"], help="schemas to export (default: core marts)"
+    )
+    args = parser.parse_args(argv)
+    session = spark_session(get_settings())
+    if args.step == "attribution":
+        rows = write_data_driven_credits(session)
+        print(f"Wrote {rows} rows of Markov and Shapley credits to {CREDITS_TABLE} (Spark).", file=sys.stderr)
+    else:
+        names = export_tables(session, tuple(args.schemas), Path(args.out))
+        print(f"Exported {len(names)} Spark tables as Parquet under {args.out}.", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.checks import raw_events_are_fresh
 from orchestration.ingest import ensure_raw_tables
+from orchestration.settings import get_settings
 
 
 def _warehouse(
@@ -46,7 +47,7 @@ def test_freshness_judges_the_newest_load_and_reports_the_event_lag(
     monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(path))
     monkeypatch.setenv("MICROCONV_FRESHNESS_HOURS", "26")
     _warehouse(path, timedelta(hours=event_hours), timedelta(hours=load_hours))
-    result = raw_events_are_fresh()
+    result = raw_events_are_fresh(settings=get_settings())
     assert result.passed is passed
     assert result.metadata["load_age_hours"].value == pytest.approx(load_hours, abs=0.1)
     # A timestamp far in the future (a broken client clock) never shortens the lag.
@@ -64,7 +65,7 @@ def test_a_registered_file_without_rows_counts_as_a_load(tmp_path: Path, monkeyp
     monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(path))
     monkeypatch.setenv("MICROCONV_FRESHNESS_HOURS", "26")
     _warehouse(path, timedelta(hours=50), timedelta(hours=40), registry_age=timedelta(hours=2))
-    result = raw_events_are_fresh()
+    result = raw_events_are_fresh(settings=get_settings())
     assert result.passed is True
     assert result.metadata["load_age_hours"].value == pytest.approx(2, abs=0.1)
 
@@ -89,12 +90,12 @@ def test_freshness_on_spark_reads_the_newest_landing_files(tmp_path: Path, monke
     monkeypatch.setenv("MICROCONV_DBT_TARGET", "spark")
     monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing))
     monkeypatch.setenv("MICROCONV_FRESHNESS_HOURS", "26")
-    result = raw_events_are_fresh()
+    result = raw_events_are_fresh(settings=get_settings())
     assert result.passed is True, result.description
     assert result.metadata["event_lag_hours"].value == pytest.approx(3, abs=0.2)
     assert result.metadata["load_age_hours"].value == pytest.approx(3, abs=0.2)
     monkeypatch.setenv("MICROCONV_FRESHNESS_HOURS", "2")
-    assert raw_events_are_fresh().passed is False
+    assert raw_events_are_fresh(settings=get_settings()).passed is False
 
 
 def _anomalies_warehouse(path: Path, rows: list[tuple]) -> None:
@@ -131,7 +132,7 @@ def test_anomaly_check_reads_the_latest_complete_day(tmp_path: Path, monkeypatch
             ("2026-01-14", "sign_up", 0, 10.0, None, 3.105, False, None, False),
         ],
     )
-    result = no_anomaly_on_latest_complete_day()
+    result = no_anomaly_on_latest_complete_day(settings=get_settings())
     assert result.passed is False
     assert result.metadata["date"].value == "2026-01-13"
     assert result.metadata["anomalies"].value == 1
@@ -154,6 +155,6 @@ def test_anomaly_check_passes_when_the_latest_complete_day_is_quiet(tmp_path: Pa
             ("2026-01-13", "cta_click", 11, 10.0, 0.3, 3.105, False, None, True),
         ],
     )
-    result = no_anomaly_on_latest_complete_day()
+    result = no_anomaly_on_latest_complete_day(settings=get_settings())
     assert result.passed is True
     assert result.metadata["anomalies"].value == 0

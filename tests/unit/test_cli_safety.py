@@ -104,7 +104,8 @@ def test_the_ingestion_asset_fails_the_run_on_a_rejected_file_unless_best_effort
             "dbt": DbtCliResource(
                 project_dir=str(get_settings().project_dir),
                 dbt_executable=str(Path(sys.executable).with_name("dbt")),
-            )
+            ),
+            "settings": get_settings(),
         },
         partition_key="2026-01-01",
         instance=DagsterInstance.ephemeral(),

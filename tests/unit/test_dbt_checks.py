@@ -6,7 +6,7 @@ import json
 
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from orchestration.project import microconv_project, prepare_manifest
+from orchestration.project import dbt_project, prepare_manifest
 
 
 def test_every_dbt_test_is_an_asset_check() -> None:
@@ -17,7 +17,7 @@ def test_every_dbt_test_is_an_asset_check() -> None:
     unmapped = [
         unique_id
         for unique_id in tests
-        if get_asset_check_key_for_test(manifest, TRANSLATOR, unique_id, microconv_project) is None
+        if get_asset_check_key_for_test(manifest, TRANSLATOR, unique_id, dbt_project()) is None
     ]
     assert len(tests) > 100
     assert unmapped == []

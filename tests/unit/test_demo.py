@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from orchestration import cli
+from orchestration import cli, runner
+from orchestration.settings import get_settings
 
 SMALL = ["--events", "400", "--days", "2", "--seed", "3"]
 
@@ -31,7 +32,7 @@ def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
         return SimpleNamespace(success=False)
 
     # The job itself is not under test: the demo's file handling before it is.
-    monkeypatch.setattr(cli, "run_job", fake_run_job)
+    monkeypatch.setattr(runner, "run_job", fake_run_job)
     return SimpleNamespace(landing=landing, warehouse=warehouse, runs=runs)
 
 
@@ -182,15 +183,25 @@ def test_after_a_demo_the_first_sensor_tick_starts_no_run_and_the_days_end_yeste
     not start a run over the days the demo just built; the demo's days are recent (fresh data)."""
     from datetime import UTC, datetime, timedelta
 
-    from dagster import SkipReason, build_sensor_context
+    from dagster import SkipReason
 
     from orchestration import summary
     from orchestration.landing_sensor import new_landing_files
 
-    monkeypatch.setattr(cli, "run_job", lambda **kwargs: SimpleNamespace(success=True))
+    monkeypatch.setattr(runner, "run_job", lambda **kwargs: SimpleNamespace(success=True))
     monkeypatch.setattr(summary, "warehouse_summary", lambda path: "summary")
     assert cli.main(["demo", *SMALL]) == 0
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     days = sorted(path.stem.removeprefix("events_") for path in paths.landing.glob("events_*.parquet"))
     assert days[0] == (yesterday - timedelta(days=1)).isoformat()  # --days 2: yesterday and the day before
-    assert isinstance(new_landing_files(build_sensor_context(cursor=None)), SkipReason)
+    assert isinstance(
+        new_landing_files(_sensor_context(None)),
+        SkipReason,
+    )
+
+
+def _sensor_context(cursor: str | None):
+    """A sensor context handing the environment's settings, as Definitions does."""
+    from dagster import build_sensor_context
+
+    return build_sensor_context(cursor=cursor, resources={"settings": get_settings()})

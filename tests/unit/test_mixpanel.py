@@ -11,6 +11,7 @@ import pytest
 from orchestration.checks import mixpanel_offset_sql, mixpanel_time_is_utc, zone_like_offset_hours
 from orchestration.generator import GeneratorConfig, generate
 from orchestration.generator.vendors import MIXPANEL_DEMO_TIMEZONE
+from orchestration.settings import get_settings
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
@@ -87,9 +88,9 @@ def test_the_check_warns_on_a_local_time_export_until_the_zone_is_set(
     monkeypatch.setenv("MICROCONV_DBT_TARGET", "dev")
     monkeypatch.delenv("MICROCONV_ENGINE", raising=False)
     monkeypatch.setenv("MICROCONV_MIXPANEL_TIMEZONE", "UTC")
-    result = mixpanel_time_is_utc()
+    result = mixpanel_time_is_utc(settings=get_settings())
     assert not result.passed
     assert "8 h before" in result.description
     assert result.metadata["median_offset_minutes"].value == -480.1
     monkeypatch.setenv("MICROCONV_MIXPANEL_TIMEZONE", "America/Los_Angeles")
-    assert mixpanel_time_is_utc().passed
+    assert mixpanel_time_is_utc(settings=get_settings()).passed

@@ -11,6 +11,7 @@ import pytest
 
 from orchestration.dbt_cli import dbt_build_args, lock_error_in, partition_window_vars, window_env_vars
 from orchestration.landing_sensor import LandingCursor, event_day_range, new_files
+from orchestration.settings import get_settings
 
 FIRST = date(2026, 1, 1)
 
@@ -140,11 +141,11 @@ def test_definitions_have_the_partitioned_job_schedule_and_both_sensors() -> Non
 
 
 def test_a_run_without_tests_plans_no_dbt_test_checks() -> None:
-    from orchestration.cli import _without_dbt_tests
     from orchestration.definitions import defs
+    from orchestration.runner import without_dbt_tests
 
     job = defs.resolve_job_def("microconv_job")
-    subset = _without_dbt_tests(job)
+    subset = without_dbt_tests(job)
     all_checks = {key.name for key in job.asset_layer.asset_graph.asset_check_keys}
     kept = {key.name for key in subset.asset_layer.asset_graph.asset_check_keys}
     assert len(all_checks) > 200
@@ -153,13 +154,13 @@ def test_a_run_without_tests_plans_no_dbt_test_checks() -> None:
 
 
 def test_the_sensor_requests_one_run_over_the_new_files_days(tmp_path: Path, monkeypatch) -> None:
-    from dagster import RunRequest, SkipReason, build_sensor_context
+    from dagster import RunRequest, SkipReason
 
     from orchestration.landing_sensor import new_landing_files
 
     monkeypatch.setenv("MICROCONV_LANDING_DIR", str(tmp_path))
     _touch(tmp_path / "a.csv", 1000.0, "e1,2026-02-03T10:00:00Z\ne2,2026-02-05T10:00:00Z\n")
-    context = build_sensor_context(cursor=None)
+    context = _sensor_context(None)
     request = new_landing_files(context)
     assert isinstance(request, RunRequest)
     assert request.partition_key_range is not None
@@ -167,14 +168,14 @@ def test_the_sensor_requests_one_run_over_the_new_files_days(tmp_path: Path, mon
         "2026-02-03",
         "2026-02-05",
     )
-    again = new_landing_files(build_sensor_context(cursor=context.cursor))
+    again = new_landing_files(_sensor_context(context.cursor))
     assert isinstance(again, SkipReason)
 
 
 def test_after_a_demo_the_sensor_starts_no_run_until_a_new_file_lands(tmp_path: Path, monkeypatch) -> None:
     """`make dagster` after `make demo`: the first tick (empty cursor, as on a fresh instance) must not
     rebuild the days the demo just built; a file landing later still starts a run over its days."""
-    from dagster import RunRequest, SkipReason, build_sensor_context
+    from dagster import RunRequest, SkipReason
 
     from orchestration.landing_sensor import new_landing_files, record_demo_cursor
     from orchestration.settings import get_settings
@@ -187,16 +188,19 @@ def test_after_a_demo_the_sensor_starts_no_run_until_a_new_file_lands(tmp_path: 
     _touch(landing / "b.csv", 1000.0, "e2,2026-02-05T10:00:00Z\n")
     record_demo_cursor(get_settings())  # what `microconv demo` does after its run
 
-    first = build_sensor_context(cursor=None)
+    first = _sensor_context(None)
     assert isinstance(new_landing_files(first), SkipReason)
     # The demo's cursor belongs to its landing folders: another landing root is not skipped.
     monkeypatch.setenv("MICROCONV_LANDING_DIR", str(tmp_path / "other" / "events"))
     (tmp_path / "other" / "events").mkdir(parents=True)
     _touch(tmp_path / "other" / "events" / "a.csv", 1000.0, "e1,2026-02-03T10:00:00Z\n")
-    assert isinstance(new_landing_files(build_sensor_context(cursor=None)), RunRequest)
+    assert isinstance(
+        new_landing_files(_sensor_context(None)),
+        RunRequest,
+    )
     monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing))
     _touch(landing / "c.csv", 2000.0, "e3,2026-02-07T10:00:00Z\n")
-    request = new_landing_files(build_sensor_context(cursor=first.cursor))
+    request = new_landing_files(_sensor_context(first.cursor))
     assert isinstance(request, RunRequest)
     assert request.partition_key == "2026-02-07"
 
@@ -205,3 +209,10 @@ def test_a_later_cursor_wins_and_equal_mtimes_join_their_names() -> None:
     old, new = LandingCursor(1000.0, ("a.csv",)), LandingCursor(2000.0, ("b.csv",))
     assert old.later(new) == new and new.later(old) == new
     assert old.later(LandingCursor(1000.0, ("c.csv",))) == LandingCursor(1000.0, ("a.csv", "c.csv"))
+
+
+def _sensor_context(cursor: str | None):
+    """A sensor context handing the environment's settings, as Definitions does."""
+    from dagster import build_sensor_context
+
+    return build_sensor_context(cursor=cursor, resources={"settings": get_settings()})

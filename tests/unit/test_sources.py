@@ -9,16 +9,18 @@ import duckdb
 import pytest
 
 from orchestration.ingest import load_event_sources
+from orchestration.settings import get_settings
 from orchestration.sources import EVENT_SOURCES
 
 
 def test_a_vendor_lands_beside_the_contract_unless_told_otherwise(tmp_path: Path, monkeypatch) -> None:
     contract_dir = tmp_path / "landing" / "events"
+    monkeypatch.setenv("MICROCONV_LANDING_DIR", str(contract_dir))
     monkeypatch.delenv("MICROCONV_GA4_LANDING_DIR", raising=False)
-    assert EVENT_SOURCES["microconv"].landing_dir(contract_dir) == contract_dir
-    assert EVENT_SOURCES["ga4"].landing_dir(contract_dir) == tmp_path / "landing" / "ga4"
+    assert get_settings().landing_dir_of(EVENT_SOURCES["microconv"]) == contract_dir
+    assert get_settings().landing_dir_of(EVENT_SOURCES["ga4"]) == tmp_path / "landing" / "ga4"
     monkeypatch.setenv("MICROCONV_GA4_LANDING_DIR", str(tmp_path / "exports"))
-    assert EVENT_SOURCES["ga4"].landing_dir(contract_dir) == tmp_path / "exports"
+    assert get_settings().landing_dir_of(EVENT_SOURCES["ga4"]) == tmp_path / "exports"
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])

@@ -1,0 +1,130 @@
+"""DuckDB, the default engine: landing files are loaded into the warehouse's raw tables (by content
+hash, once), dbt builds in the same file, and readers read that file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+from dagster import MetadataValue
+
+from ..ingest import load_event_sources, rejected_summary, source_name
+from ..settings import Settings
+from ..sources import EVENT_SOURCES, EventSource
+from ..warehouse import connect, ensure_writable, open_warehouse
+from . import BuildStep, StagedRaw
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtCliResource
+
+_LANDED_SQL = "\n    union all\n    ".join(
+    f"select {source.event_at_sql} as event_at, _ingested_at from raw.{source.raw_table}"
+    for source in EVENT_SOURCES.values()
+)
+# Over every source's raw table (a vendor-only warehouse has an empty raw.events) and the file registry
+# (a load of files without rows is still a load).
+RAW_FRESHNESS_SQL = f"""
+with landed as (
+    {_LANDED_SQL}
+)
+select
+    (select max(event_at) filter (where event_at <= now() + interval 1 hour) from landed) as newest_event_at,
+    greatest(
+        (select max(_ingested_at) from landed),
+        (select max(ingested_at) from raw.loaded_files)
+    ) as newest_load_at
+"""
+
+
+def new_rows_by_day_sql(source: EventSource) -> str:
+    return f"""
+    select
+        coalesce(
+            cast({source.event_at_sql} as date)::varchar, 'unparseable'
+        ) as event_day,
+        count(*) as rows
+    from raw.{source.raw_table}
+    where list_contains(?, _source_file)
+    group by 1
+    order by 1
+    """
+
+
+@dataclass(frozen=True)
+class DuckDBEngine:
+    settings: Settings
+    name: str = "duckdb"
+
+    @property
+    def reader_path(self) -> Path:
+        return self.settings.duckdb_path
+
+    @property
+    def fingerprint_path(self) -> Path:
+        path = self.settings.duckdb_path
+        return path.with_name(path.name + ".fingerprint.json")
+
+    @property
+    def location(self) -> str:
+        return str(self.settings.duckdb_path)
+
+    def stage_raw(self, dbt: DbtCliResource, log: Any) -> StagedRaw:
+        """Load the new landing files of every source into its raw table (one transaction per file)."""
+        settings, staged = self.settings, StagedRaw()
+        with open_warehouse(settings.duckdb_path) as con:
+            loads = load_event_sources(
+                con,
+                settings.landing_dir,
+                settings.landing_glob,
+                settings.event_sources,
+                settings.landing_dir_overrides,
+            )
+            for source, landing_dir, report in loads:
+                total_rows = con.execute(f"select count(*) from raw.{source.raw_table}").fetchone()[0]
+                names = [source_name(Path(path), landing_dir) for path, _ in report.loaded]
+                by_day = con.execute(new_rows_by_day_sql(source), [names]).fetchall() if names else []
+                for path, error in report.rejected:
+                    log.error(f"Rejected landing file {path}: {error}")
+                log.info(
+                    f"{source.title}: loaded {report.rows_loaded:,} rows from {len(report.loaded)} new "
+                    f"files; {len(report.skipped)} already loaded, {len(report.rejected)} rejected."
+                )
+                staged.metadata[source.name] = {
+                    "landing_dir": MetadataValue.path(str(landing_dir)),
+                    "rows_loaded": report.rows_loaded,
+                    "files_loaded": len(report.loaded),
+                    "files_skipped": len(report.skipped),
+                    "files_rejected": len(report.rejected),
+                    "rejected_files": MetadataValue.json(
+                        [{"file": path, "error": error} for path, error in report.rejected]
+                    ),
+                    "new_rows_by_event_day": MetadataValue.json(dict(by_day)),
+                    "total_raw_rows": int(total_rows),
+                }
+        staged.rejected = rejected_summary(loads)
+        return staged
+
+    def build(self, step: BuildStep) -> Iterator[Any]:
+        ensure_writable(self.settings.duckdb_path)
+        yield from step.stream(step.dbt.cli(step.args, context=step.context, raise_on_error=False))
+
+    def newest_landed(self) -> tuple[datetime | None, datetime | None]:
+        with connect(self.settings.duckdb_path, read_only=True) as con:
+            con.execute("set timezone = 'UTC'")
+            return con.execute(RAW_FRESHNESS_SQL).fetchone()
+
+    def raw_records(
+        self, source: EventSource, query: Callable[[str], str], parameters: list[Any]
+    ) -> tuple | None:
+        with connect(self.settings.duckdb_path, read_only=True) as con:
+            try:
+                return con.execute(query(f"select record from raw.{source.raw_table}"), parameters).fetchone()
+            except duckdb.CatalogException:
+                return None
+
+    def warehouse_reader(self) -> duckdb.DuckDBPyConnection | None:
+        return connect(self.settings.duckdb_path, read_only=True)
