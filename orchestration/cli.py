@@ -43,9 +43,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         dirty_share=args.dirty_share,
         late_share=args.late_share,
     )
-    request = GenerateRequest(
-        config, out, args.format, args.gzip, args.overwrite, args.verbose, args.vendor
-    )
+    request = GenerateRequest(config, out, args.format, args.gzip, args.overwrite, args.verbose, args.vendor)
     return 0 if generate_landing_files(request) is not None else 2
 
 
