@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.generator import GeneratorConfig, generate
-from orchestration.sql import quote_identifier
+from microconv.generator import GeneratorConfig, generate
+from microconv.sql import quote_identifier
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +49,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
         generation = generate(CONFIG, landing, "parquet")
         (landing / "truncated_upload.parquet").write_bytes(b"PAR1 not really parquet")
 
-        from orchestration.cli import run_job
+        from microconv.runner import run_job
 
         result = run_job(full_refresh=True)
         yield (
@@ -184,7 +184,7 @@ def test_sessionization_recovers_generated_sessions(pipeline, warehouse) -> None
 def test_definitions_group_assets_by_layer(pipeline) -> None:
     from dagster import AssetKey
 
-    from orchestration.definitions import defs
+    from microconv.definitions import defs
 
     graph = defs.resolve_asset_graph()
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
@@ -450,7 +450,7 @@ def test_published_copy_holds_core_and_marts_only(pipeline) -> None:
     assert not list(publish_dir.rglob("*.tmp"))
 
 
-REPORT_SECTIONS = ("funnels", "trends", "impact", "attribution", "experiments", "quality")
+REPORT_SECTIONS = ("funnels", "trends", "impact", "attribution", "experiments", "quality", "data_tests")
 
 
 def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline) -> None:
@@ -524,7 +524,7 @@ def test_example_dashboard_queries_run_through_sqlalchemy_on_the_published_copy(
 
 
 def _mf_query(out_dir: Path, metrics: str, group_by: str) -> list[dict[str, str]]:
-    from orchestration.cli import main
+    from microconv.cli import main
 
     out = out_dir / f"{metrics.replace(',', '_')}.csv"
     assert main(["metrics", "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(out)]) == 0
@@ -548,7 +548,7 @@ def _by_key(rows: list[dict[str, str]], keys: tuple[str, ...], value: str) -> di
 
 def test_metricflow_configs_are_valid_and_queries_agree_with_the_marts(pipeline, tmp_path: Path) -> None:
     """`mf validate-configs` passes and `mf query` returns, per metric and day, the marts' numbers."""
-    from orchestration.cli import main
+    from microconv.cli import main
 
     _, _, warehouse_path, _, _ = pipeline
     assert main(["metrics", "validate-configs"]) == 0
@@ -640,7 +640,7 @@ def test_metricflow_configs_are_valid_and_queries_agree_with_the_marts(pipeline,
 def test_docs_catalogue_has_every_model_and_the_exposures(pipeline) -> None:
     import json
 
-    from orchestration.cli import main
+    from microconv.cli import main
 
     assert main(["docs"]) == 0
     target = Path(__file__).resolve().parents[2] / "target"
@@ -658,7 +658,7 @@ def test_bi_reader_is_never_blocked_nor_sees_a_partial_state(pipeline) -> None:
 
     import sqlalchemy
 
-    from orchestration.cli import run_job
+    from microconv.runner import run_job
 
     published = Path(os.environ["MICROCONV_PUBLISH_DIR"]) / "microconv.duckdb"
     engine = sqlalchemy.create_engine(f"duckdb:///{published}", connect_args={"read_only": True})
@@ -707,15 +707,15 @@ def test_a_check_that_errors_stops_the_build_and_publishing(pipeline, monkeypatc
     errors, the run fails, and neither the BI copy nor the report is replaced."""
     import duckdb as duckdb_module
 
-    from orchestration import checks
-    from orchestration.cli import run_job
+    from microconv.engines.duckdb import DuckDBEngine
+    from microconv.runner import run_job
 
-    def locked(_settings):
+    def locked(_engine):
         raise duckdb_module.IOException(
             'Could not set lock on file "microconv.duckdb": Conflicting lock is held'
         )
 
-    monkeypatch.setattr(checks, "newest_loaded", locked)
+    monkeypatch.setattr(DuckDBEngine, "newest_landed", locked)
     before = _published_state()
     result = run_job(skip_tests=True)
     assert not result.success
@@ -733,7 +733,7 @@ def test_a_run_that_cannot_get_the_warehouse_publishes_nothing_and_says_why(pipe
     import subprocess
     import sys
 
-    from orchestration.cli import run_job
+    from microconv.runner import run_job
 
     _, _, path, _, _ = pipeline
     holder = subprocess.Popen(
@@ -766,7 +766,7 @@ def test_a_run_that_cannot_get_the_warehouse_publishes_nothing_and_says_why(pipe
 def test_failed_run_publishes_nothing_and_alerts(pipeline) -> None:
     import json
 
-    from orchestration.cli import run_job
+    from microconv.runner import run_job
 
     _, _, _, _, alerts_path = pipeline
     manifest = Path(os.environ["MICROCONV_PUBLISH_DIR"]) / "manifest.json"
@@ -776,3 +776,59 @@ def test_failed_run_publishes_nothing_and_alerts(pipeline) -> None:
     assert manifest.read_text() == before
     alerts = [json.loads(line) for line in alerts_path.read_text().splitlines()]
     assert alerts[-1]["kind"] == "run_failure"
+
+
+def test_a_test_that_newly_warns_is_stored_with_its_history_and_alerts_once(pipeline) -> None:
+    """A second run after a purchase in a currency without exchange rate lands (ISO 4217's test code
+    XTS): fct_macro_conversions' warn-severity tests on is_currency_known and revenue warn. Every test
+    result of both runs is in marts.data_test_results, the history says which tests newly warn, and
+    the run's check records one data_test_new_failure alert naming them."""
+    import json
+
+    from microconv.runner import run_job
+
+    _, _, path, landing, alerts_path = pipeline
+    files = sorted(landing.rglob("events_*.parquet"))
+    injected = files[-1].with_name("unknown_currency.parquet")
+    with duckdb.connect(str(path), read_only=True) as con:
+        # A purchase the first run kept (clean), copied with another currency, order and event id.
+        (event_id,) = con.execute(
+            "select event_id from core.fct_macro_conversions where macro_conversion = 'purchase' "
+            "order by converted_at desc, event_id limit 1"
+        ).fetchone()
+    with duckdb.connect() as con:
+        patch = '{"currency": "XTS", "order_id": "e2e-xts"}'
+        con.execute(
+            f"""
+            copy (
+                select * replace (
+                    'e2e-unknown-currency' as event_id,
+                    cast(json_merge_patch(properties, '{patch}') as varchar) as properties
+                )
+                from read_parquet({[str(path) for path in files]})
+                where event_id = '{event_id}'
+                limit 1
+            ) to '{injected}' (format parquet)
+            """
+        )
+        day = con.execute(f"select left(event_timestamp, 10) from read_parquet('{injected}')").fetchone()[0]
+    result = run_job(start=day, end=day)
+    assert result.success
+    (check,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "no_new_data_test_failure"]
+    assert not check.passed and check.severity.value == "WARN"
+    with duckdb.connect(str(path), read_only=True) as con:
+        runs = con.execute(
+            "select count(distinct invocation_id), count(distinct dagster_run_id) "
+            "from marts.data_test_results"
+        ).fetchone()
+        newly_warning = con.execute(
+            "select test_name from marts.data_test_history where is_new_failure order by test_name"
+        ).fetchall()
+    assert runs[0] >= 2 and runs[1] >= 2
+    names = [row[0] for row in newly_warning]
+    assert any("is_currency_known" in name for name in names), names
+    alerts = [json.loads(line) for line in alerts_path.read_text().splitlines()]
+    new_failures = [alert for alert in alerts if alert["kind"] == "data_test_new_failure"]
+    assert len(new_failures) == 1, new_failures
+    assert {test["test_name"] for test in new_failures[0]["details"]["tests"]} == set(names)
+    assert "is_currency_known" in new_failures[0]["message"]
