@@ -108,7 +108,7 @@ def _dbt_models(
 ) -> tuple[float, float]:
     """`dbt build` of the models and seeds alone (the job's --skip-tests plan), optionally over a
     partition window passed the way the Dagster asset passes it."""
-    from orchestration.dbt_cli import dbt_build_args, partition_window_vars, window_env_vars
+    from microconv.dbt_cli import dbt_build_args, partition_window_vars, window_env_vars
 
     if window is not None:
         env = env | window_env_vars(partition_window_vars(*window, START))
@@ -184,7 +184,7 @@ def bench_markov(warehouse: Path, repeats: int, seeds: int = 5) -> dict:
     import duckdb
     import pandas as pd
 
-    from orchestration.attribution import markov_credits, summaries_from_columns
+    from microconv.attribution import markov_credits, summaries_from_columns
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(

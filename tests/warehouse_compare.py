@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.sql import quote_identifier, quote_literal
+from microconv.sql import quote_identifier, quote_literal
 
 # Load bookkeeping that legitimately differs between two loads of the same files.
 IGNORED_COLUMNS = frozenset({"ingested_at", "_ingested_at", "first_ingested_at", "last_ingested_at"})

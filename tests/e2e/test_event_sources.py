@@ -19,10 +19,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.generator import GeneratorConfig, generate
-from orchestration.generator.catalog import custom_event_names
-from orchestration.generator.vendors import MIXPANEL_DEMO_TIMEZONE
-from orchestration.ingest import load_event_sources
+from microconv.generator import GeneratorConfig, generate
+from microconv.generator.catalog import custom_event_names
+from microconv.generator.vendors import MIXPANEL_DEMO_TIMEZONE
+from microconv.ingest import load_event_sources
 from tests.warehouse_compare import table_differences
 
 pytestmark = pytest.mark.e2e

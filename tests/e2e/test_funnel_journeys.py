@@ -122,7 +122,7 @@ def journeys_warehouse(tmp_path_factory: pytest.TempPathFactory):
         for key, value in env.items():
             patch.setenv(key, value)
         _write_journeys(root / "landing" / "journeys.csv")
-        from orchestration.cli import run_job
+        from microconv.runner import run_job
 
         assert run_job(full_refresh=True).success
     with duckdb.connect(env["MICROCONV_DUCKDB_PATH"], read_only=True) as con:

@@ -93,7 +93,7 @@ def identity_warehouse(tmp_path_factory: pytest.TempPathFactory):
         for key, value in env.items():
             patch.setenv(key, value)
         _write_events(root / "landing" / "identity.csv")
-        from orchestration.cli import run_job
+        from microconv.runner import run_job
 
         assert run_job(full_refresh=True).success
     with duckdb.connect(env["MICROCONV_DUCKDB_PATH"], read_only=True) as con:
@@ -192,7 +192,7 @@ def _incremental_environment(patch: pytest.MonkeyPatch, root: Path) -> None:
 
 
 def _run(**arguments) -> None:
-    from orchestration.cli import run_job
+    from microconv.runner import run_job
 
     result = run_job(skip_tests=True, **arguments)
     assert result.success, [event.message for event in result.all_events if event.is_failure]

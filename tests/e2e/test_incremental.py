@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.generator import GeneratorConfig, generate
+from microconv.generator import GeneratorConfig, generate
 from tests.warehouse_compare import table_differences
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +53,7 @@ def _environment(patch: pytest.MonkeyPatch, root: Path) -> None:
 
 
 def _run(start: str | None = None, end: str | None = None, full_refresh: bool = False) -> None:
-    from orchestration.cli import run_job
+    from microconv.runner import run_job
 
     result = run_job(full_refresh=full_refresh, start=start, end=end, skip_tests=True)
     assert result.success, [event.message for event in result.all_events if event.is_failure]
@@ -265,7 +265,7 @@ def test_a_changed_history_var_rebuilds_the_whole_history(
     shutil.copytree(daily / "landing", tmp_path / "landing")
     shutil.copy(warehouses.daily, tmp_path / "microconv.duckdb")
     shutil.copy(daily / "microconv.duckdb.fingerprint.json", tmp_path / "microconv.duckdb.fingerprint.json")
-    from orchestration.cli import run_job
+    from microconv.runner import run_job
 
     result = run_job(
         dbt_vars={"session_inactivity_minutes": "5", "late_arrival_lookback_days": "0"},

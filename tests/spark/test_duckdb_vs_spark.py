@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.generator import GeneratorConfig, generate
-from orchestration.ingest import load_event_sources
-from orchestration.sql import quote_identifier, quote_literal
+from microconv.generator import GeneratorConfig, generate
+from microconv.ingest import load_event_sources
+from microconv.sql import quote_identifier, quote_literal
 
 pytestmark = pytest.mark.spark
 

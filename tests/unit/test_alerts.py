@@ -7,8 +7,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-from orchestration.alerts import record_alert
-from orchestration.settings import get_settings
+from microconv.alerts import record_alert
+from microconv.settings import get_settings
 
 
 def _settings(tmp_path: Path, webhook: str | None, monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from orchestration.attribution import (
+from microconv.attribution import (
     data_driven_credits,
     last_touch_credits,
     markov_credits,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.generator import GeneratorConfig, generate
-from orchestration.ingest import load_landing_files
+from microconv.generator import GeneratorConfig, generate
+from microconv.ingest import load_landing_files
 
 BENCH = Path(__file__).resolve().parent.parent.parent / "bench"
 sys.path.insert(0, str(BENCH))

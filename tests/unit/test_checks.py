@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.checks import raw_events_are_fresh
-from orchestration.ingest import ensure_raw_tables
-from orchestration.settings import get_settings
+from microconv.defs.ingestion.checks import raw_events_are_fresh
+from microconv.ingest import ensure_raw_tables
+from microconv.settings import get_settings
 
 
 def _warehouse(
@@ -118,7 +118,7 @@ def _anomalies_warehouse(path: Path, rows: list[tuple]) -> None:
 def test_anomaly_check_reads_the_latest_complete_day(tmp_path: Path, monkeypatch) -> None:
     """An anomaly two days back is history and the last, partial day is not judged: only the latest
     complete day alerts, with the occurrences, baseline, z and the prediction bound it crossed."""
-    from orchestration.checks import no_anomaly_on_latest_complete_day
+    from microconv.defs.monitoring.checks import no_anomaly_on_latest_complete_day
 
     path = tmp_path / "w.duckdb"
     monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(path))
@@ -143,7 +143,7 @@ def test_anomaly_check_reads_the_latest_complete_day(tmp_path: Path, monkeypatch
 
 
 def test_anomaly_check_passes_when_the_latest_complete_day_is_quiet(tmp_path: Path, monkeypatch) -> None:
-    from orchestration.checks import no_anomaly_on_latest_complete_day
+    from microconv.defs.monitoring.checks import no_anomaly_on_latest_complete_day
 
     path = tmp_path / "w.duckdb"
     monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(path))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import cli
+from microconv import cli
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "bad_input"
 UNREADABLE = (
@@ -88,8 +88,8 @@ def test_the_ingestion_asset_fails_the_run_on_a_rejected_file_unless_best_effort
     from dagster import DagsterInstance, materialize
     from dagster_dbt import DbtCliResource
 
-    from orchestration.assets.ingestion import raw_events
-    from orchestration.settings import get_settings
+    from microconv.defs.ingestion.assets import raw_events
+    from microconv.settings import get_settings
 
     landing.mkdir(parents=True)
     (landing / "export.csv").write_text(RENAMED)

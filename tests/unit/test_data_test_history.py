@@ -7,7 +7,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from orchestration.data_test_history import describe_new_failures, new_failures
+from microconv.data_test_history import describe_new_failures, new_failures
 
 RESULTS = [
     # invocation, dagster run, started, test, status

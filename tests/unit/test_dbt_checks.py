@@ -6,12 +6,12 @@ import json
 
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from orchestration.project import dbt_project, prepare_manifest
+from microconv.project import dbt_project, prepare_manifest
 
 
 def test_every_dbt_test_is_an_asset_check() -> None:
     manifest = json.loads(prepare_manifest().read_text())
-    from orchestration.assets.dbt import TRANSLATOR
+    from microconv.defs.dbt.assets import TRANSLATOR
 
     tests = [unique_id for unique_id in manifest["nodes"] if unique_id.startswith("test.")]
     unmapped = [

@@ -1,6 +1,6 @@
 import json
 
-from orchestration.dbt_cli import dbt_build_args, layer_group
+from microconv.dbt_cli import dbt_build_args, layer_group
 
 
 def test_build_args_plain() -> None:
@@ -38,7 +38,7 @@ where value_field not in ('awareness', 'consideration', 'intent', 'retention')
 def test_a_failing_test_names_its_offending_value() -> None:
     import duckdb
 
-    from orchestration.dbt_cli import describe_failing_rows, failing_rows_sql, unsuccessful_tests
+    from microconv.dbt_cli import describe_failing_rows, failing_rows_sql, unsuccessful_tests
 
     run_results = {
         "results": [

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from orchestration import cli, runner
-from orchestration.settings import get_settings
+from microconv import cli, runner
+from microconv.settings import get_settings
 
 SMALL = ["--events", "400", "--days", "2", "--seed", "3"]
 
@@ -63,7 +63,7 @@ def test_demo_refuses_a_landing_folder_holding_the_users_files_and_deletes_nothi
 def test_demo_refuses_to_delete_a_warehouse_it_did_not_build(
     paths: SimpleNamespace, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from orchestration.demo import demo_record_path
+    from microconv.demo import demo_record_path
 
     _user_warehouse(paths.warehouse)
     assert cli.main(["demo", *SMALL]) == 2
@@ -78,7 +78,7 @@ def test_demo_refuses_to_delete_a_warehouse_it_did_not_build(
 
 
 def test_a_fresh_demo_replaces_its_own_files_and_warehouse_only(paths: SimpleNamespace) -> None:
-    from orchestration.demo import demo_record_path
+    from microconv.demo import demo_record_path
 
     assert cli.main(["demo", *SMALL]) == 1  # the (stubbed) job failed
     first = set(paths.landing.glob("events_*.parquet"))
@@ -86,7 +86,7 @@ def test_a_fresh_demo_replaces_its_own_files_and_warehouse_only(paths: SimpleNam
     notes = paths.landing / "README.txt"  # not a landing file: neither loaded nor deleted
     notes.write_text("my notes")
     # As if the demo's run had built the warehouse from its files (file_id = SHA-256 of the file).
-    from orchestration.ingest import file_digest
+    from microconv.ingest import file_digest
 
     with duckdb.connect(str(paths.warehouse)) as con:
         con.execute("create schema raw")
@@ -115,7 +115,7 @@ def test_generate_overwrite_never_deletes_files_it_did_not_write(
     assert cli.main(["generate", "--out", str(out), *SMALL]) == 0
     assert cli.main(["generate", "--out", str(out), *SMALL]) == 2  # earlier files: --overwrite needed
     assert cli.main(["generate", "--out", str(out), "--overwrite", "--events", "400", "--days", "1"]) == 0
-    from orchestration.demo import generated_names
+    from microconv.demo import generated_names
 
     # The earlier generation's files are gone, the new one's are there: exactly its manifest.
     assert set(out.glob("events_*")) == {out / name for name in generated_names(out)} != set()
@@ -132,7 +132,7 @@ def test_demo_help_says_exactly_what_a_fresh_demo_removes(capsys: pytest.Capture
 
 def _as_if_loaded(warehouse: Path, files: list[Path]) -> None:
     """A warehouse whose raw.loaded_files lists these files (file_id = SHA-256, as the loader keeps)."""
-    from orchestration.ingest import file_digest
+    from microconv.ingest import file_digest
 
     warehouse.unlink(missing_ok=True)
     with duckdb.connect(str(warehouse)) as con:
@@ -158,7 +158,7 @@ def test_demos_in_turn_from_different_sources_recognise_each_others_files(paths:
 def test_every_cli_option_and_subcommand_has_help_text() -> None:
     import argparse
 
-    from orchestration.cli import build_parser
+    from microconv.cli import build_parser
 
     parser = build_parser()
     missing = []
@@ -185,8 +185,8 @@ def test_after_a_demo_the_first_sensor_tick_starts_no_run_and_the_days_end_yeste
 
     from dagster import SkipReason
 
-    from orchestration import summary
-    from orchestration.landing_sensor import new_landing_files
+    from microconv import summary
+    from microconv.defs.ingestion.sensors import new_landing_files
 
     monkeypatch.setattr(runner, "run_job", lambda **kwargs: SimpleNamespace(success=True))
     monkeypatch.setattr(summary, "warehouse_summary", lambda path: "summary")

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.engines.spark import data_driven_descendants, landing_views_args, write_mirror
-from orchestration.settings import engine_for, get_settings
+from microconv.engines.spark import data_driven_descendants, landing_views_args, write_mirror
+from microconv.settings import engine_for, get_settings
 
 
 def test_the_engine_follows_the_target_unless_set(monkeypatch) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.fingerprint import (
+from microconv.fingerprint import (
     HISTORY_SEEDS,
     HISTORY_VARS,
     changes,
@@ -19,8 +19,8 @@ from orchestration.fingerprint import (
     refresh_reason,
     write_fingerprint,
 )
-from orchestration.project import prepare_manifest
-from orchestration.settings import get_settings
+from microconv.project import prepare_manifest
+from microconv.settings import get_settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 

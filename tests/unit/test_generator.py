@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.generator import GeneratorConfig, generate
+from microconv.generator import GeneratorConfig, generate
 
 CONFIG = GeneratorConfig(events=30_000, days=14, seed=7)
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.ingest import discover_files, landing_format, load_landing_files
+from microconv.ingest import discover_files, landing_format, load_landing_files
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_unreadable_file_is_moved_aside_and_others_load(
 
 
 def test_load_errors_are_one_line_without_the_quoted_raw_line() -> None:
-    from orchestration.ingest import describe_load_error
+    from microconv.ingest import describe_load_error
 
     error = ValueError(
         "CSV Error on Line: 2\nOriginal Line: e1,jane@example.com\n"
@@ -179,7 +179,7 @@ def test_a_contract_file_lacking_a_required_column_is_rejected_as_a_file(
 
 
 def test_required_columns_are_matched_case_insensitively_and_either_id_is_enough() -> None:
-    from orchestration.ingest import missing_required_columns
+    from microconv.ingest import missing_required_columns
 
     assert missing_required_columns(["EVENT_ID", "Event_Name", "event_timestamp", "user_id"]) is None
     assert missing_required_columns(["event_id", "event_name", "event_timestamp", "anonymous_id"]) is None
@@ -192,7 +192,7 @@ def test_required_columns_are_matched_case_insensitively_and_either_id_is_enough
 def test_vendor_files_are_not_held_to_the_contract_columns(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
-    from orchestration.sources import EVENT_SOURCES
+    from microconv.sources import EVENT_SOURCES
 
     (tmp_path / "export.jsonl").write_text('{"event": "Purchase", "properties": {"time": 1772460300}}\n')
     report = load_landing_files(con, tmp_path, source=EVENT_SOURCES["mixpanel"])
@@ -202,7 +202,7 @@ def test_vendor_files_are_not_held_to_the_contract_columns(
 def test_a_missing_landing_folder_is_an_error_naming_its_setting(
     tmp_path: Path, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration.ingest import LandingDirMissingError, load_event_sources
+    from microconv.ingest import LandingDirMissingError, load_event_sources
 
     monkeypatch.delenv("MICROCONV_GA4_LANDING_DIR", raising=False)
     with pytest.raises(LandingDirMissingError, match=r"MICROCONV_LANDING_DIR points to .*typo"):

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.checks import mixpanel_offset_sql, mixpanel_time_is_utc, zone_like_offset_hours
-from orchestration.generator import GeneratorConfig, generate
-from orchestration.generator.vendors import MIXPANEL_DEMO_TIMEZONE
-from orchestration.settings import get_settings
+from microconv.defs.ingestion.checks import mixpanel_offset_sql, mixpanel_time_is_utc, zone_like_offset_hours
+from microconv.generator import GeneratorConfig, generate
+from microconv.generator.vendors import MIXPANEL_DEMO_TIMEZONE
+from microconv.settings import get_settings
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS

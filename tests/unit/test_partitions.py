@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.dbt_cli import dbt_build_args, lock_error_in, partition_window_vars, window_env_vars
-from orchestration.landing_sensor import LandingCursor, event_day_range, new_files
-from orchestration.settings import get_settings
+from microconv.dbt_cli import dbt_build_args, lock_error_in, partition_window_vars, window_env_vars
+from microconv.defs.ingestion.sensors import LandingCursor, event_day_range, new_files
+from microconv.settings import get_settings
 
 FIRST = date(2026, 1, 1)
 
@@ -77,7 +77,7 @@ def test_open_warehouse_waits_out_a_lock_then_says_so(tmp_path: Path, monkeypatc
     process) still asks Dagster to retry the step."""
     from dagster import RetryRequested
 
-    from orchestration import warehouse
+    from microconv import warehouse
 
     attempts = []
     error = 'IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held'
@@ -130,7 +130,7 @@ def test_the_day_range_ignores_bad_timestamps_and_unreadable_files(tmp_path: Pat
 
 
 def test_definitions_have_the_partitioned_job_schedule_and_both_sensors() -> None:
-    from orchestration.definitions import defs
+    from microconv.definitions import defs
 
     job = defs.resolve_job_def("microconv_job")
     assert job.partitions_def is not None
@@ -141,8 +141,8 @@ def test_definitions_have_the_partitioned_job_schedule_and_both_sensors() -> Non
 
 
 def test_a_run_without_tests_plans_no_dbt_test_checks() -> None:
-    from orchestration.definitions import defs
-    from orchestration.runner import without_dbt_tests
+    from microconv.definitions import defs
+    from microconv.runner import without_dbt_tests
 
     job = defs.resolve_job_def("microconv_job")
     subset = without_dbt_tests(job)
@@ -156,7 +156,7 @@ def test_a_run_without_tests_plans_no_dbt_test_checks() -> None:
 def test_the_sensor_requests_one_run_over_the_new_files_days(tmp_path: Path, monkeypatch) -> None:
     from dagster import RunRequest, SkipReason
 
-    from orchestration.landing_sensor import new_landing_files
+    from microconv.defs.ingestion.sensors import new_landing_files
 
     monkeypatch.setenv("MICROCONV_LANDING_DIR", str(tmp_path))
     _touch(tmp_path / "a.csv", 1000.0, "e1,2026-02-03T10:00:00Z\ne2,2026-02-05T10:00:00Z\n")
@@ -177,8 +177,8 @@ def test_after_a_demo_the_sensor_starts_no_run_until_a_new_file_lands(tmp_path: 
     rebuild the days the demo just built; a file landing later still starts a run over its days."""
     from dagster import RunRequest, SkipReason
 
-    from orchestration.landing_sensor import new_landing_files, record_demo_cursor
-    from orchestration.settings import get_settings
+    from microconv.defs.ingestion.sensors import new_landing_files, record_demo_cursor
+    from microconv.settings import get_settings
 
     landing = tmp_path / "landing"
     landing.mkdir()

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from orchestration import progress
+from microconv import progress
 
 
 class _Terminal(io.StringIO):

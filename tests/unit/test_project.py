@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.project import PARSE_ENVIRONMENT, manifest_is_current, prepare_manifest
+from microconv.project import PARSE_ENVIRONMENT, manifest_is_current, prepare_manifest
 
 
 def test_a_manifest_parsed_under_other_connection_settings_is_stale(monkeypatch: pytest.MonkeyPatch) -> None:

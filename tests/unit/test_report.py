@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from orchestration.report.data import QUERIES, ReportData
-from orchestration.report.figures import data_test_figures, funnel_figures, impact_figures
-from orchestration.report.page import render_report
+from microconv.report.data import QUERIES, ReportData
+from microconv.report.figures import data_test_figures, funnel_figures, impact_figures
+from microconv.report.page import render_report
 
 
 def _funnel_row(step: int, name: str, dimension: str, value: str, users: int, rate: float) -> dict:
@@ -113,7 +113,7 @@ def test_report_data_is_read_while_a_bi_driver_holds_the_published_copy_open(tmp
     """A BI driver in the same process (duckdb-engine sets its own settings) must not block the report."""
     import duckdb
 
-    from orchestration.report import data
+    from microconv.report import data
 
     published = tmp_path / "microconv.duckdb"
     with duckdb.connect(str(published)) as con:
@@ -128,7 +128,7 @@ def test_decimal_columns_reach_the_charts_as_floats(tmp_path, monkeypatch) -> No
     """A mart built by another engine may type a ratio as DECIMAL; the charts subtract it from floats."""
     import duckdb
 
-    from orchestration.report import data
+    from microconv.report import data
 
     published = tmp_path / "microconv.duckdb"
     with duckdb.connect(str(published)) as con:

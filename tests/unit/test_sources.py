@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest import load_event_sources
-from orchestration.settings import get_settings
-from orchestration.sources import EVENT_SOURCES
+from microconv.ingest import load_event_sources
+from microconv.settings import get_settings
+from microconv.sources import EVENT_SOURCES
 
 
 def test_a_vendor_lands_beside_the_contract_unless_told_otherwise(tmp_path: Path, monkeypatch) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.summary import MAPPINGS_SEED, warehouse_summary
+from microconv.summary import MAPPINGS_SEED, warehouse_summary
 
 
 def _warehouse(path: Path, unknown_names: int) -> None:

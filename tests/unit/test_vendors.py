@@ -1,11 +1,11 @@
-"""The GA4 writer (orchestration/generator/vendors.py) exports rows as Google's BigQuery export does."""
+"""The GA4 writer (microconv/generator/vendors.py) exports rows as Google's BigQuery export does."""
 
 from __future__ import annotations
 
 import duckdb
 
-from orchestration.generator.vendors import VENDOR_FORMATS, register_lookups, vendor_select
-from orchestration.generator.writer import DIRTY_CODE
+from microconv.generator.vendors import VENDOR_FORMATS, register_lookups, vendor_select
+from microconv.generator.writer import DIRTY_CODE
 
 # Two contract purchases, one with an order id and one sent without: the columns vendor_select reads.
 CONTRACT_SQL = """

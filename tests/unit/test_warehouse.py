@@ -22,7 +22,7 @@ from dagster import (
 
 
 def test_a_second_run_waits_for_the_first_then_says_who_holds_the_warehouse(tmp_path: Path) -> None:
-    from orchestration.warehouse import WarehouseBusyError, run_lock, run_lock_path
+    from microconv.warehouse import WarehouseBusyError, run_lock, run_lock_path
 
     warehouse = tmp_path / "microconv.duckdb"
     holding, release = threading.Event(), threading.Event()
@@ -49,7 +49,7 @@ def test_a_second_run_waits_for_the_first_then_says_who_holds_the_warehouse(tmp_
 
 
 def test_run_lock_is_reentrant_in_one_process(tmp_path: Path) -> None:
-    from orchestration.warehouse import run_lock, run_lock_path
+    from microconv.warehouse import run_lock, run_lock_path
 
     warehouse = tmp_path / "microconv.duckdb"
     with run_lock(warehouse, timeout=0.2), run_lock(warehouse, timeout=0.2):
@@ -59,8 +59,8 @@ def test_run_lock_is_reentrant_in_one_process(tmp_path: Path) -> None:
 def test_microconv_run_refuses_before_doing_anything_while_another_run_holds_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from orchestration import cli, project
-    from orchestration.warehouse import run_lock
+    from microconv import cli, project
+    from microconv.warehouse import run_lock
 
     warehouse = tmp_path / "microconv.duckdb"
     monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(warehouse))
@@ -96,7 +96,7 @@ def test_connect_waits_for_a_writer_in_another_process(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from orchestration.warehouse import WarehouseBusyError, connect
+    from microconv.warehouse import WarehouseBusyError, connect
 
     path = tmp_path / "w.duckdb"
     duckdb.connect(str(path)).close()
@@ -121,10 +121,10 @@ def test_connect_waits_for_a_writer_in_another_process(tmp_path: Path) -> None:
 
 def _published_after(check_blocking: bool) -> tuple[bool, list[str]]:
     """A small job shaped like ours: a build, a check on it that errors, publishing downstream."""
-    from orchestration.project import prepare_manifest
+    from microconv.project import prepare_manifest
 
     prepare_manifest()  # the publishing module loads the dbt assets
-    from orchestration.assets.publishing import refuse_to_publish_after_failures
+    from microconv.defs.publishing.assets import refuse_to_publish_after_failures
 
     published: list[str] = []
 
@@ -162,11 +162,11 @@ def test_a_failed_check_upstream_stops_publishing(blocking: bool) -> None:
 def test_every_check_of_ours_blocks_publishing() -> None:
     """Our own checks (dbt's run inside the dbt step, whose failure already stops the run) are
     blocking: publishing waits for them, and a check that errors (a locked file) stops it."""
-    from orchestration.project import prepare_manifest
+    from microconv.project import prepare_manifest
 
     prepare_manifest()
-    from orchestration.assets.dbt import microconv_dbt_assets
-    from orchestration.definitions import defs
+    from microconv.definitions import defs
+    from microconv.defs.dbt.assets import microconv_dbt_assets
 
     graph = defs.resolve_asset_graph()
     ours = set(graph.asset_check_keys) - set(microconv_dbt_assets.check_keys)

@@ -8,8 +8,8 @@ from typing import Any
 
 from dagster_dbt import DbtCliResource
 
-from .project import dbt_project
-from .settings import SETTINGS_RESOURCE_KEY, Settings
+from ..project import dbt_project
+from ..settings import SETTINGS_RESOURCE_KEY, Settings
 
 # dbt is a console script of this environment: found without an activated venv.
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")

@@ -240,8 +240,8 @@ def demo_refusals(settings: Settings) -> list[str]:
 
 def _demo(request: DemoRequest, settings: Settings) -> int:
     from . import runner
+    from .defs.ingestion.sensors import record_demo_cursor
     from .generator import GeneratorConfig
-    from .landing_sensor import record_demo_cursor
     from .report import REPORT_FILE
     from .summary import warehouse_summary
 

@@ -16,12 +16,12 @@ from dagster import (
     sensor,
 )
 
-from .demo import demo_landing_cursor, record_demo_landing_cursor
-from .ingest import UNREADABLE_FILE_ERRORS, discover_files, event_times_sql, landing_reader, source_name
-from .jobs import microconv_job
-from .partitions import first_partition_date, range_tags
-from .settings import Settings
-from .sources import CONTRACT, EVENT_SOURCES, EventSource
+from ...demo import demo_landing_cursor, record_demo_landing_cursor
+from ...ingest import UNREADABLE_FILE_ERRORS, discover_files, event_times_sql, landing_reader, source_name
+from ...settings import Settings
+from ...sources import CONTRACT, EVENT_SOURCES, EventSource
+from ..jobs.jobs import microconv_job
+from ..jobs.partitions import first_partition_date, range_tags
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
 from dagster import DefaultSensorStatus, ResourceParam, RunFailureSensorContext, run_failure_sensor
 
-from .alerts import record_alert
-from .settings import Settings
+from ...alerts import record_alert
+from ...settings import Settings
 
 
 @run_failure_sensor(

@@ -1,87 +1,18 @@
-"""Asset checks beyond dbt's tests: alert when the latest complete day has a micro-conversion anomaly."""
+"""The raw data's checks: loads are fresh, and Mixpanel's `time` is read in the right time zone."""
 
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
 from datetime import UTC, datetime, timedelta
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetKey,
-    MetadataValue,
     ResourceParam,
     asset_check,
 )
 
-from .alerts import record_alert
-from .assets.ingestion import RAW_EVENTS_KEY
-from .settings import Settings
-from .sources import EVENT_SOURCES
-from .warehouse import connect
-
-ANOMALIES_KEY = AssetKey(["marts", "micro_conversion_anomalies"])
-
-# The latest complete day: the model marks the last day of data (still filling) is_complete_day = false
-# and never flags it, so an alert is about a whole day.
-LATEST_ANOMALIES_SQL = """
-with latest as (
-    select max(date_day) as date_day
-    from marts.micro_conversion_anomalies
-    where is_complete_day
-)
-select
-    anomalies.date_day,
-    anomalies.micro_conversion,
-    anomalies.direction,
-    anomalies.occurrences,
-    anomalies.baseline_mean,
-    anomalies.z_score,
-    anomalies.z_threshold
-from marts.micro_conversion_anomalies as anomalies
-inner join latest on anomalies.date_day = latest.date_day
-where anomalies.is_anomaly
-order by abs(anomalies.z_score) desc
-"""
-
-
-def latest_day_anomalies(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    cursor = con.execute(LATEST_ANOMALIES_SQL)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-@asset_check(
-    asset=ANOMALIES_KEY,
-    name="no_anomaly_on_latest_complete_day",
-    description=(
-        "Warns (and records an alert) when a micro-conversion drops or spikes on the latest complete day."
-    ),
-    # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
-    blocking=True,
-)
-def no_anomaly_on_latest_complete_day(settings: ResourceParam[Settings]) -> AssetCheckResult:
-    with connect(settings.reader_path, read_only=True) as con:
-        anomalies = latest_day_anomalies(con)
-    if not anomalies:
-        return AssetCheckResult(passed=True, metadata={"anomalies": 0})
-    day = anomalies[0]["date_day"]
-    summary = ", ".join(
-        f"{row['micro_conversion']} {row['direction']} ({row['occurrences']} vs {row['baseline_mean']:.1f}, "
-        f"z {row['z_score']:.1f} beyond ±{row['z_threshold']:.1f})"
-        for row in anomalies
-    )
-    message = f"Micro-conversion anomalies on {day}: {summary}"
-    record_alert("micro_conversion_anomaly", message, {"date": str(day), "anomalies": anomalies}, settings)
-    return AssetCheckResult(
-        passed=False,
-        severity=AssetCheckSeverity.WARN,
-        description=message,
-        metadata={
-            "date": str(day),
-            "anomalies": len(anomalies),
-            "details": MetadataValue.json([{k: str(v) for k, v in row.items()} for row in anomalies]),
-        },
-    )
+from ...settings import Settings
+from ...sources import EVENT_SOURCES
+from .assets import RAW_EVENTS_KEY, RAW_KEYS
 
 
 @asset_check(
@@ -132,7 +63,7 @@ def _rounded_hours(age: timedelta | None) -> float:
 
 
 # Mixpanel: does `time` run a whole time zone away from Mixpanel's own processing time?
-MIXPANEL_KEY = AssetKey(["raw", "mixpanel_events"])
+MIXPANEL_KEY = RAW_KEYS["mixpanel"]
 _HALF_HOUR_MS = 1_800_000
 # Real UTC offsets run from -12 h to +14 h, and none is under one hour.
 _ZONE_OFFSET_HALF_HOURS = (2, 28)

@@ -7,22 +7,10 @@ run passed (or it never ran before). Only the tests that ran in the run just fin
 failure alerts once, not at every later run that does not run that test.
 """
 
-# No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
+from __future__ import annotations
+
 import duckdb
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetKey,
-    MetadataValue,
-    asset_check,
-)
 
-from .alerts import record_alert
-from .settings import get_settings
-from .warehouse import connect
-
-DATA_TEST_HISTORY_KEY = AssetKey(["marts", "data_test_history"])
 # dbt reads it in the on-run-end hook (macros/data_test_results.sql): the Dagster run that started dbt.
 DAGSTER_RUN_ID_ENV = "MICROCONV_DAGSTER_RUN_ID"
 
@@ -71,37 +59,3 @@ def describe_new_failures(failures: list[dict]) -> str:
             f"{row['test_name']} on {where or '(no model)'}: {row['current_status']} (was {was}{rows})"
         )
     return f"{len(failures)} data test(s) newly failing: " + "; ".join(parts)
-
-
-@asset_check(
-    asset=DATA_TEST_HISTORY_KEY,
-    name="no_new_data_test_failure",
-    description=(
-        "Warns (and records one alert) when dbt data tests that passed in their previous run (or never "
-        "ran) warn, fail or error in this run, read from marts.data_test_history."
-    ),
-)
-def no_new_data_test_failure(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    settings = get_settings()
-    with connect(settings.reader_path, read_only=True) as con:
-        try:
-            # A run whose dbt step stored no Dagster run id (dbt started by hand): the latest invocation.
-            stored = con.execute(
-                "select count(*) from marts.data_test_results where dagster_run_id = ?", [context.run.run_id]
-            ).fetchone()[0]
-            failures = new_failures(con, context.run.run_id if stored else None)
-        except duckdb.CatalogException:
-            return AssetCheckResult(passed=True, metadata={"new_failures": 0, "history": "not built yet"})
-    if not failures:
-        return AssetCheckResult(passed=True, metadata={"new_failures": 0})
-    message = describe_new_failures(failures)
-    record_alert("data_test_new_failure", message, {"tests": failures}, settings)
-    return AssetCheckResult(
-        passed=False,
-        severity=AssetCheckSeverity.WARN,
-        description=message,
-        metadata={
-            "new_failures": len(failures),
-            "tests": MetadataValue.json([{k: str(v) for k, v in row.items()} for row in failures]),
-        },
-    )

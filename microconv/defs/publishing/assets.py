@@ -16,12 +16,12 @@ from dagster import (
     asset,
 )
 
-from ..partitions import daily_partitions
-from ..publish import publish
-from ..report.page import write_report
-from ..settings import Settings
-from ..warehouse import WAREHOUSE_POOL
-from .dbt import microconv_dbt_assets
+from ...publish import publish
+from ...report.page import write_report
+from ...settings import Settings
+from ...warehouse import WAREHOUSE_POOL
+from ..dbt.assets import microconv_dbt_assets
+from ..jobs.partitions import daily_partitions
 
 PUBLISHED_KEY = AssetKey(["publish", "bi_copy"])
 REPORT_KEY = AssetKey(["publish", "report"])

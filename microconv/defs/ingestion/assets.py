@@ -13,10 +13,10 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
-from ..partitions import daily_partitions
-from ..settings import Settings
-from ..sources import EVENT_SOURCES, EventSource
-from ..warehouse import WAREHOUSE_POOL
+from ...settings import Settings
+from ...sources import EVENT_SOURCES, EventSource
+from ...warehouse import WAREHOUSE_POOL
+from ..jobs.partitions import daily_partitions
 
 # One asset per raw table: raw/events (the contract), raw/ga4_events, raw/segment_events, …
 RAW_KEYS = {name: AssetKey(["raw", source.raw_table]) for name, source in EVENT_SOURCES.items()}

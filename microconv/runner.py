@@ -41,7 +41,7 @@ def without_dbt_tests(job: JobDefinition) -> JobDefinition:
     Excluding them from dbt alone would still plan ~240 check evaluations, and every planned event
     costs Dagster's SQLite event log tens of milliseconds.
     """
-    from .assets.dbt import microconv_dbt_assets
+    from .defs.dbt.assets import microconv_dbt_assets
 
     checks = set(job.asset_layer.asset_graph.asset_check_keys) - set(microconv_dbt_assets.check_keys)
     return job.get_subset(
@@ -79,13 +79,13 @@ def _run_job(
 ) -> ExecuteInProcessResult:
     from dagster import PartitionKeyRange
 
-    from .partitions import daily_partitions, range_tags
+    from .defs.jobs.partitions import daily_partitions, range_tags
     from .project import prepare_manifest
 
     prepare_manifest(settings)
     from .definitions import defs
-    from .jobs import MICROCONV_JOB_NAME
-    from .resources import resources
+    from .defs.jobs.jobs import MICROCONV_JOB_NAME
+    from .defs.resources import resources
 
     whole_history = start is None and end is None
     last = daily_partitions.get_last_partition_key()

@@ -8,8 +8,8 @@ import duckdb
 from dagster import AssetExecutionContext, BackfillPolicy, Config, Output, ResourceParam
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
-from ..data_test_history import DAGSTER_RUN_ID_ENV
-from ..dbt_cli import (
+from ...data_test_history import DAGSTER_RUN_ID_ENV
+from ...dbt_cli import (
     dbt_build_args,
     describe_failing_rows,
     failing_rows_sql,
@@ -18,13 +18,13 @@ from ..dbt_cli import (
     unsuccessful_tests,
     window_env_vars,
 )
-from ..engines import BuildStep
-from ..fingerprint import changes, fingerprint, read_fingerprint, refresh_reason, write_fingerprint
-from ..partitions import daily_partitions, first_partition_date
-from ..progress import dbt_layer_lines, progress_bar
-from ..project import dbt_project
-from ..settings import Settings
-from ..warehouse import WAREHOUSE_POOL, retry_if_locked
+from ...engines import BuildStep
+from ...fingerprint import changes, fingerprint, read_fingerprint, refresh_reason, write_fingerprint
+from ...progress import dbt_layer_lines, progress_bar
+from ...project import dbt_project
+from ...settings import Settings
+from ...warehouse import WAREHOUSE_POOL, retry_if_locked
+from ..jobs.partitions import daily_partitions, first_partition_date
 
 
 class MicroconvTranslator(DagsterDbtTranslator):

@@ -6,7 +6,7 @@ from datetime import date
 
 from dagster import DailyPartitionsDefinition
 
-from .settings import Settings, get_settings
+from ...settings import Settings, get_settings
 
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"

@@ -1,0 +1,1 @@
+"""The dbt models, seeds and tests as Dagster assets and asset checks."""

@@ -1,0 +1,1 @@
+"""The daily partitions, the job and its schedule."""

@@ -1,0 +1,1 @@
+"""Publishing: the read-only BI copy and the HTML report."""

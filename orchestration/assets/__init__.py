@@ -1,1 +1,0 @@
-"""Dagster assets: landing-file ingestion and the dbt models."""
