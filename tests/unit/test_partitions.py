@@ -129,17 +129,6 @@ def test_the_day_range_ignores_bad_timestamps_and_unreadable_files(tmp_path: Pat
     assert event_day_range([good], date(2026, 2, 4), date(2026, 2, 4)) is None
 
 
-def test_definitions_have_the_partitioned_job_schedule_and_both_sensors() -> None:
-    from microconv.definitions import defs
-
-    job = defs.resolve_job_def("microconv_job")
-    assert job.partitions_def is not None
-    schedule = defs.resolve_schedule_def("microconv_daily")
-    assert schedule.cron_schedule == "0 3 * * *"
-    sensors = {sensor.name for sensor in defs.sensors or []}
-    assert {"microconv_run_failure_alert", "microconv_new_landing_files"} <= sensors
-
-
 def test_a_run_without_tests_plans_no_dbt_test_checks() -> None:
     from microconv.definitions import defs
     from microconv.runner import without_dbt_tests
@@ -149,7 +138,12 @@ def test_a_run_without_tests_plans_no_dbt_test_checks() -> None:
     all_checks = {key.name for key in job.asset_layer.asset_graph.asset_check_keys}
     kept = {key.name for key in subset.asset_layer.asset_graph.asset_check_keys}
     assert len(all_checks) > 200
-    assert kept == {"raw_events_are_fresh", "no_anomaly_on_latest_complete_day", "mixpanel_time_is_utc"}
+    assert kept == {
+        "raw_events_are_fresh",
+        "no_anomaly_on_latest_complete_day",
+        "mixpanel_time_is_utc",
+        "no_new_data_test_failure",
+    }
     assert subset.asset_layer.executable_asset_keys == job.asset_layer.executable_asset_keys
 
 

@@ -91,6 +91,8 @@ def no_anomaly_on_latest_complete_day(settings: ResourceParam[Settings]) -> Asse
         "Warns (and records one alert) when dbt data tests that passed in their previous run (or never "
         "ran) warn, fail or error in this run, read from marts.data_test_history."
     ),
+    # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
+    blocking=True,
 )
 def no_new_data_test_failure(
     context: AssetCheckExecutionContext, settings: ResourceParam[Settings]

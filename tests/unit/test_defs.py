@@ -1,0 +1,143 @@
+"""The Dagster definitions load, with the job, schedule, sensors and checks they promise; the settings
+reach every object as a resource; importing the package leaves the environment alone."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from microconv.project import dbt_project, prepare_manifest
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / "microconv"
+OUR_CHECKS = {
+    "raw_events_are_fresh",
+    "mixpanel_time_is_utc",
+    "no_anomaly_on_latest_complete_day",
+    "no_new_data_test_failure",
+}
+
+
+@pytest.fixture(scope="module")
+def defs():
+    prepare_manifest()  # the dbt assets read the manifest
+    from microconv.definitions import defs
+
+    return defs
+
+
+def test_the_definitions_load_with_every_resource_they_ask_for(defs) -> None:
+    from dagster import Definitions
+
+    Definitions.validate_loadable(defs)
+    assert {"settings", "dbt"} <= set(defs.resources or {})
+
+
+def test_definitions_have_the_partitioned_job_schedule_and_both_sensors(defs) -> None:
+    job = defs.resolve_job_def("microconv_job")
+    assert job.partitions_def is not None
+    schedule = defs.resolve_schedule_def("microconv_daily")
+    assert schedule.cron_schedule == "0 3 * * *"
+    sensors = {sensor.name for sensor in defs.sensors or []}
+    assert {"microconv_run_failure_alert", "microconv_new_landing_files"} <= sensors
+
+
+def test_our_checks_sit_on_the_assets_they_check(defs) -> None:
+    from dagster_dbt import get_asset_key_for_model
+
+    from microconv.defs.dbt.assets import microconv_dbt_assets
+    from microconv.defs.ingestion.assets import RAW_KEYS
+
+    graph = defs.resolve_asset_graph()
+    checks = {key.name: key.asset_key for key in graph.asset_check_keys if key.name in OUR_CHECKS}
+    assert checks == {
+        "raw_events_are_fresh": RAW_KEYS["microconv"],
+        "mixpanel_time_is_utc": RAW_KEYS["mixpanel"],
+        "no_anomaly_on_latest_complete_day": get_asset_key_for_model(
+            [microconv_dbt_assets], "micro_conversion_anomalies"
+        ),
+        "no_new_data_test_failure": get_asset_key_for_model([microconv_dbt_assets], "data_test_history"),
+    }
+
+
+def test_the_raw_assets_are_the_dbt_sources_of_the_staging_models() -> None:
+    """The ingestion asset writes the raw tables dbt reads: its keys are dbt's source keys."""
+    prepare_manifest()
+    from dagster_dbt import get_asset_key_for_source
+
+    from microconv.defs.dbt.assets import microconv_dbt_assets
+    from microconv.defs.ingestion.assets import RAW_KEYS
+    from microconv.sources import EVENT_SOURCES
+
+    assert {
+        name: get_asset_key_for_source([microconv_dbt_assets], name) for name in EVENT_SOURCES
+    } == RAW_KEYS
+
+
+def test_every_dbt_test_is_an_asset_check() -> None:
+    """Every dbt test is a Dagster asset check (none logged as an observation with a warning every run)."""
+    from dagster_dbt.asset_utils import get_asset_check_key_for_test
+
+    manifest = json.loads(prepare_manifest().read_text())
+    from microconv.defs.dbt.assets import TRANSLATOR
+
+    tests = [unique_id for unique_id in manifest["nodes"] if unique_id.startswith("test.")]
+    unmapped = [
+        unique_id
+        for unique_id in tests
+        if get_asset_check_key_for_test(manifest, TRANSLATOR, unique_id, dbt_project()) is None
+    ]
+    assert len(tests) > 100
+    assert unmapped == []
+
+
+def test_every_check_of_ours_blocks_publishing(defs) -> None:
+    """Our own checks (dbt's run inside the dbt step, whose failure already stops the run) are
+    blocking: publishing waits for them, and a check that errors (a locked file) stops it."""
+    from microconv.defs.dbt.assets import microconv_dbt_assets
+
+    graph = defs.resolve_asset_graph()
+    ours = set(graph.asset_check_keys) - set(microconv_dbt_assets.check_keys)
+    assert ours
+    assert {key.name: graph.get_check_spec(key).blocking for key in ours} == dict.fromkeys(
+        (key.name for key in ours), True
+    )
+
+
+def test_importing_the_package_and_its_definitions_leaves_the_environment_unchanged() -> None:
+    prepare_manifest()
+    code = (
+        "import os, sys\n"
+        "before = dict(os.environ)\n"
+        "import microconv.cli, microconv.definitions, microconv.runner\n"
+        "sys.exit(0 if dict(os.environ) == before else 1)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def _sources() -> dict[str, str]:
+    return {
+        str(path.relative_to(PACKAGE_DIR)): path.read_text()
+        for path in sorted(PACKAGE_DIR.rglob("*.py"))
+        if "__pycache__" not in path.parts
+    }
+
+
+def test_only_the_settings_module_reads_the_environment() -> None:
+    readers = [name for name, text in _sources().items() if "os.environ" in text or "getenv" in text]
+    assert readers == ["settings.py"]
+
+
+def test_the_engine_is_chosen_in_one_place() -> None:
+    """No `if … spark` outside the engine modules and settings.py (which names the engine)."""
+    branch = re.compile(r"""engine\s*[!=]=|==\s*["']spark["']|["']spark["']\s*==""")
+    branching = [
+        name
+        for name, text in _sources().items()
+        if branch.search(text) and not name.startswith("engines/") and name != "settings.py"
+    ]
+    assert branching == []
