@@ -1,6 +1,21 @@
-import json
+"""The pure functions that build dbt arguments, windows and messages."""
 
-from microconv.dbt_cli import dbt_build_args, layer_group
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from microconv.dbt_cli import (
+    dbt_build_args,
+    layer_group,
+    lock_error_in,
+    partition_window_vars,
+    window_env_vars,
+)
 
 
 def test_build_args_plain() -> None:
@@ -80,3 +95,61 @@ def test_a_failing_test_names_its_offending_value() -> None:
         describe_failing_rows("test.p.t", "warn", 7, ["a"], [(1,), (2,)])
         == "t (warn, 7 rows) (first 2): a=1; a=2"
     )
+
+
+FIRST = date(2026, 1, 1)
+
+
+def test_a_day_is_a_half_open_window() -> None:
+    assert partition_window_vars(date(2026, 3, 4), date(2026, 3, 5), FIRST) == {
+        "min_date": "2026-03-04",
+        "max_date": "2026-03-05",
+    }
+
+
+def test_a_window_from_the_first_partition_has_no_lower_bound() -> None:
+    assert partition_window_vars(FIRST, date(2026, 1, 9), FIRST) == {"max_date": "2026-01-09"}
+
+
+def test_window_reaches_dbt_as_environment_variables_with_empty_meaning_unbounded() -> None:
+    assert window_env_vars(partition_window_vars(FIRST, date(2026, 1, 9), FIRST)) == {
+        "MICROCONV_MIN_DATE": "",
+        "MICROCONV_MAX_DATE": "2026-01-09",
+    }
+    assert window_env_vars({}) == {"MICROCONV_MIN_DATE": "", "MICROCONV_MAX_DATE": ""}
+
+
+def test_an_empty_window_is_an_error() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        partition_window_vars(date(2026, 3, 5), date(2026, 3, 5), FIRST)
+
+
+def test_build_args_can_skip_tests() -> None:
+    assert dbt_build_args(skip_tests=True) == [
+        "build",
+        "--exclude-resource-type",
+        "test",
+        "--exclude-resource-type",
+        "unit_test",
+    ]
+
+
+def test_a_real_duckdb_lock_conflict_is_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    script = (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+        "print('ready', flush=True); time.sleep(30)"
+    )
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(duckdb.IOException) as raised:
+            duckdb.connect(str(path))
+        assert lock_error_in(str(raised.value))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not lock_error_in("Binder Error: column x not found")

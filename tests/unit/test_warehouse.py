@@ -157,3 +157,28 @@ def test_a_failed_check_upstream_stops_publishing(blocking: bool) -> None:
     success, published = _published_after(check_blocking=blocking)
     assert not success
     assert published == []
+
+
+def test_open_warehouse_waits_out_a_lock_then_says_so(tmp_path: Path, monkeypatch) -> None:
+    """Was: open_warehouse asked Dagster to retry the step at once. Now it retries the connection for
+    MICROCONV_LOCK_TIMEOUT_SECONDS, then fails naming the setting; a lock conflict inside dbt (its own
+    process) still asks Dagster to retry the step."""
+    from dagster import RetryRequested
+
+    from microconv import warehouse
+
+    attempts = []
+    error = 'IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held'
+
+    def locked(*_args, **_kwargs):
+        attempts.append(1)
+        raise duckdb.IOException(error)
+
+    monkeypatch.setattr(warehouse.duckdb, "connect", locked)
+    monkeypatch.setenv("MICROCONV_LOCK_TIMEOUT_SECONDS", "1")
+    busy = pytest.raises(warehouse.WarehouseBusyError, match="MICROCONV_LOCK_TIMEOUT_SECONDS")
+    with busy, warehouse.open_warehouse(tmp_path / "w.duckdb"):
+        pass
+    assert len(attempts) > 2
+    with pytest.raises(RetryRequested):
+        warehouse.retry_if_locked(RuntimeError(error))

@@ -1,4 +1,4 @@
-"""Partition windows, lock detection, the new-file sensor's cursor and day range, the definitions."""
+"""The new-file sensor: its cursor, the day range of new files, the runs it requests."""
 
 from __future__ import annotations
 
@@ -6,94 +6,10 @@ import os
 from datetime import date
 from pathlib import Path
 
-import duckdb
-import pytest
-
-from microconv.dbt_cli import dbt_build_args, lock_error_in, partition_window_vars, window_env_vars
 from microconv.defs.ingestion.sensors import LandingCursor, event_day_range, new_files
 from microconv.settings import get_settings
 
 FIRST = date(2026, 1, 1)
-
-
-def test_a_day_is_a_half_open_window() -> None:
-    assert partition_window_vars(date(2026, 3, 4), date(2026, 3, 5), FIRST) == {
-        "min_date": "2026-03-04",
-        "max_date": "2026-03-05",
-    }
-
-
-def test_a_window_from_the_first_partition_has_no_lower_bound() -> None:
-    assert partition_window_vars(FIRST, date(2026, 1, 9), FIRST) == {"max_date": "2026-01-09"}
-
-
-def test_window_reaches_dbt_as_environment_variables_with_empty_meaning_unbounded() -> None:
-    assert window_env_vars(partition_window_vars(FIRST, date(2026, 1, 9), FIRST)) == {
-        "MICROCONV_MIN_DATE": "",
-        "MICROCONV_MAX_DATE": "2026-01-09",
-    }
-    assert window_env_vars({}) == {"MICROCONV_MIN_DATE": "", "MICROCONV_MAX_DATE": ""}
-
-
-def test_an_empty_window_is_an_error() -> None:
-    with pytest.raises(ValueError, match="empty"):
-        partition_window_vars(date(2026, 3, 5), date(2026, 3, 5), FIRST)
-
-
-def test_build_args_can_skip_tests() -> None:
-    assert dbt_build_args(skip_tests=True) == [
-        "build",
-        "--exclude-resource-type",
-        "test",
-        "--exclude-resource-type",
-        "unit_test",
-    ]
-
-
-def test_a_real_duckdb_lock_conflict_is_recognised(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
-    script = (
-        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
-        "print('ready', flush=True); time.sleep(30)"
-    )
-    import subprocess
-    import sys
-
-    holder = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        with pytest.raises(duckdb.IOException) as raised:
-            duckdb.connect(str(path))
-        assert lock_error_in(str(raised.value))
-    finally:
-        holder.kill()
-        holder.wait()
-    assert not lock_error_in("Binder Error: column x not found")
-
-
-def test_open_warehouse_waits_out_a_lock_then_says_so(tmp_path: Path, monkeypatch) -> None:
-    """Was: open_warehouse asked Dagster to retry the step at once. Now it retries the connection for
-    MICROCONV_LOCK_TIMEOUT_SECONDS, then fails naming the setting; a lock conflict inside dbt (its own
-    process) still asks Dagster to retry the step."""
-    from dagster import RetryRequested
-
-    from microconv import warehouse
-
-    attempts = []
-    error = 'IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held'
-
-    def locked(*_args, **_kwargs):
-        attempts.append(1)
-        raise duckdb.IOException(error)
-
-    monkeypatch.setattr(warehouse.duckdb, "connect", locked)
-    monkeypatch.setenv("MICROCONV_LOCK_TIMEOUT_SECONDS", "1")
-    busy = pytest.raises(warehouse.WarehouseBusyError, match="MICROCONV_LOCK_TIMEOUT_SECONDS")
-    with busy, warehouse.open_warehouse(tmp_path / "w.duckdb"):
-        pass
-    assert len(attempts) > 2
-    with pytest.raises(RetryRequested):
-        warehouse.retry_if_locked(RuntimeError(error))
 
 
 def _touch(path: Path, mtime: float, rows: str = "") -> Path:
@@ -127,24 +43,6 @@ def test_the_day_range_ignores_bad_timestamps_and_unreadable_files(tmp_path: Pat
     # Only days that are partitions count.
     assert event_day_range([good], date(2026, 2, 2), date(2026, 2, 4)) == (date(2026, 2, 3), date(2026, 2, 3))
     assert event_day_range([good], date(2026, 2, 4), date(2026, 2, 4)) is None
-
-
-def test_a_run_without_tests_plans_no_dbt_test_checks() -> None:
-    from microconv.definitions import defs
-    from microconv.runner import without_dbt_tests
-
-    job = defs.resolve_job_def("microconv_job")
-    subset = without_dbt_tests(job)
-    all_checks = {key.name for key in job.asset_layer.asset_graph.asset_check_keys}
-    kept = {key.name for key in subset.asset_layer.asset_graph.asset_check_keys}
-    assert len(all_checks) > 200
-    assert kept == {
-        "raw_events_are_fresh",
-        "no_anomaly_on_latest_complete_day",
-        "mixpanel_time_is_utc",
-        "no_new_data_test_failure",
-    }
-    assert subset.asset_layer.executable_asset_keys == job.asset_layer.executable_asset_keys
 
 
 def test_the_sensor_requests_one_run_over_the_new_files_days(tmp_path: Path, monkeypatch) -> None:
