@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+# The model folders and the schemas they build into (dbt_project.yml `+schema`; seeds go to config).
 LAYERS = ("staging", "intermediate", "core", "marts")
+SEED_SCHEMA = "config"
 
 
 def layer_group(resource_type: str, fqn: Sequence[str]) -> str:

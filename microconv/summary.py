@@ -6,9 +6,11 @@ from pathlib import Path
 
 import duckdb
 
+from .dbt_cli import LAYERS
 from .sql import quote_identifier
 
-SCHEMAS = ("raw", "staging", "intermediate", "core", "marts")
+# The loader's schema, then dbt's layers.
+SCHEMAS = ("raw", *LAYERS)
 # How many unmapped event names the summary lists (most events first).
 TOP_UNMAPPED_NAMES = 10
 MAPPINGS_SEED = "seeds/event_name_mappings.csv"

@@ -39,6 +39,7 @@ from ..ingest import (
     landing_reader,
     select_sql,
 )
+from ..publish import PUBLISHED_SCHEMAS
 from ..settings import Settings, get_settings
 from ..sources import EVENT_SOURCES, EventSource
 from ..sql import quote_identifier, quote_literal
@@ -52,7 +53,8 @@ PATHS_TABLE = "intermediate.int_attribution_paths_summarized"
 CREDITS_TABLE = "intermediate.int_attribution_data_driven"
 # The model dbt-spark cannot run; the Dagster job runs it as a Python step between two dbt builds.
 DATA_DRIVEN_MODEL = "int_attribution_data_driven"
-MIRRORED_SCHEMAS = ("core", "marts", "config")
+# What readers read: the schemas the published copy holds.
+MIRRORED_SCHEMAS = PUBLISHED_SCHEMAS
 
 
 def data_driven_descendants(manifest: Mapping[str, Any]) -> set[str]:
