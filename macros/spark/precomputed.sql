@@ -5,7 +5,7 @@
     {%- if existing is none -%}
         {{ exceptions.raise_compiler_error(
             this ~ " has not been written: on Spark it is computed by a Python step after its parents "
-            ~ "(microconv spark-attribution, or orchestration.engines.spark.write_data_driven_credits)"
+            ~ "(python -m microconv.engines.spark attribution)"
         ) }}
     {%- endif -%}
     {% call statement('main') %}
