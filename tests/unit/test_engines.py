@@ -95,3 +95,25 @@ def test_the_models_after_the_data_driven_step_are_its_descendants() -> None:
         "test.microconv.not_null_int_attribution_data_driven_model",
         "model.microconv.attribution_credits",
     }
+
+
+def test_each_engine_offers_the_same_steps(tmp_path: Path, monkeypatch) -> None:
+    from microconv.engines import Engine, for_settings
+    from microconv.engines.duckdb import DuckDBEngine
+    from microconv.engines.spark import SparkEngine
+
+    monkeypatch.delenv("MICROCONV_ENGINE", raising=False)
+    monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("MICROCONV_SPARK_DIR", str(tmp_path / "spark"))
+    monkeypatch.setenv("MICROCONV_DBT_TARGET", "dev")
+    duckdb_engine = for_settings(get_settings())
+    monkeypatch.setenv("MICROCONV_DBT_TARGET", "spark")
+    spark_engine = for_settings(get_settings())
+    assert (type(duckdb_engine), type(spark_engine)) == (DuckDBEngine, SparkEngine)
+    steps = [name for name in dir(Engine) if not name.startswith("_")]
+    assert {"build", "newest_landed", "reader_path", "stage_raw"} <= set(steps)
+    for engine in (duckdb_engine, spark_engine):
+        assert all(hasattr(engine, name) for name in steps), engine
+    assert duckdb_engine.fingerprint_path == tmp_path / "w.duckdb.fingerprint.json"
+    assert spark_engine.fingerprint_path == tmp_path / "spark" / "build_fingerprint.json"
+    assert spark_engine.warehouse_reader() is None
