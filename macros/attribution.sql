@@ -1,4 +1,4 @@
-{#- Rule-based attribution credits (README "Attribution models") for one touchpoint, given its 1-based position, the
+{#- Rule-based attribution credits (docs/statistics.md, "Attribution models") for one touchpoint, given its 1-based position, the
     number of touchpoints of its conversion, the position of the last non-Direct touch (or null) and
     its time-decay weight normalised over the conversion (computed by the caller). -#}
 {% macro rule_based_credit_columns(touch_number, touch_count, last_non_direct_touch=none) -%}

@@ -1,5 +1,5 @@
 {#- Event sources: which are enabled (var event_sources) and the columns every source maps onto (the raw
-    event contract (README "Loading your own events") plus load bookkeeping). The helpers the vendor
+    event contract (docs/event-contract.md) plus load bookkeeping). The helpers the vendor
     staging models use to read their records are in json.sql, timestamps.sql, pii.sql and ga4.sql. -#}
 
 {% macro known_event_sources() -%}

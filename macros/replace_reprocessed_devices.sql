@@ -4,7 +4,7 @@
     join browser sessions no longer owns a session, nor a session-scoped micro-conversion. -#}
 {#- The strategy name: this one on DuckDB; on Spark, its keyed strategy (plain Parquet tables are
     rebuilt in full there; with var spark_keyed_incremental_strategy = merge a device that lost all its
-    rows keeps them until a full refresh, as README "Scaling out" says). -#}
+    rows keeps them until a full refresh, as docs/scaling-out.md says). -#}
 {% macro replace_reprocessed_devices_strategy() -%}
     {%- if target is defined and target.type == 'spark' -%}
         {{ return(keyed_incremental_strategy()) }}

@@ -71,8 +71,8 @@ LANDING_SUFFIXES: tuple[str, ...] = (
 
 REJECTED_DIR_NAME = "_rejected"
 
-# The event contract's columns without which no row of a file can be valid (README "Loading your own
-# events"): a file lacking one is rejected as a file. One of IDENTITY_COLUMNS is enough (anonymous or
+# The event contract's columns without which no row of a file can be valid (docs/event-contract.md):
+# a file lacking one is rejected as a file. One of IDENTITY_COLUMNS is enough (anonymous or
 # logged-in events).
 REQUIRED_COLUMNS: tuple[str, ...] = ("event_id", "event_name", "event_timestamp")
 IDENTITY_COLUMNS: tuple[str, ...] = ("anonymous_id", "user_id")

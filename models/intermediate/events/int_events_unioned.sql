@@ -1,8 +1,9 @@
 {#- One row per raw row of every enabled event source (var event_sources): the staging views
     stg_<source>__events, which map the event contract (stg_microconv__events) and the GA4, Segment,
-    Snowplow and Mixpanel exports onto the same text columns, stacked in union order. A view: the
-    personal data it passes through is hashed by int_events_validated, the first model stored. -#}
-{{ config(materialized='view') }}
+    Snowplow and Mixpanel exports onto the same text columns, stacked in union order. A view in the
+    staging schema, beside the views it stacks: it passes their raw personal data through, which only
+    raw and staging may hold; int_events_validated, the first model stored, hashes it. -#}
+{{ config(materialized='view', schema='staging') }}
 
 {%- set stream_columns = event_stream_columns() %}
 {#- Every staging model is a dependency whichever sources are enabled, so that the DAG (and the unit
