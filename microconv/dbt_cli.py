@@ -24,12 +24,18 @@ def layer_group(resource_type: str, fqn: Sequence[str]) -> str:
 def dbt_build_args(
     full_refresh: bool = False, dbt_vars: Mapping[str, Any] | None = None, skip_tests: bool = False
 ) -> list[str]:
-    """Arguments of the `dbt build` that materializes the selected models, seeds and tests."""
+    """Arguments of the `dbt build` that materializes the selected models, seeds and data tests.
+
+    Never the dbt unit tests: their inputs are fixed rows, so they check the SQL, not the data, and
+    belong to development and CI (dbt docs, "Unit tests" > "When to run unit tests": exclude them from
+    production builds with --exclude-resource-type). CI runs them all in tests/e2e/test_dbt_unit_tests.py.
+    """
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
-    if skip_tests:
-        args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    excluded = ["test", "unit_test"] if skip_tests else ["unit_test"]
+    for resource_type in excluded:
+        args += ["--exclude-resource-type", resource_type]
     if dbt_vars:
         args += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
     return args

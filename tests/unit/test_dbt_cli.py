@@ -19,14 +19,25 @@ from microconv.dbt_cli import (
 
 
 def test_build_args_plain() -> None:
-    assert dbt_build_args() == ["build"]
+    """A production build runs the models, seeds and data tests, never the dbt unit tests (CI runs them)."""
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
+
+
+def test_no_production_build_runs_unit_tests() -> None:
+    for full_refresh in (False, True):
+        for skip_tests in (False, True):
+            args = dbt_build_args(full_refresh, {"a": "b"}, skip_tests)
+            excluded = [args[i + 1] for i, arg in enumerate(args) if arg == "--exclude-resource-type"]
+            assert "unit_test" in excluded
+            assert ("test" in excluded) is skip_tests
+            assert "--select" not in args and "--resource-type" not in args
 
 
 def test_build_args_full_refresh_and_vars() -> None:
     args = dbt_build_args(full_refresh=True, dbt_vars={"session_inactivity_minutes": 45, "a": "b"})
-    assert args[:2] == ["build", "--full-refresh"]
-    assert args[2] == "--vars"
-    assert json.loads(args[3]) == {"a": "b", "session_inactivity_minutes": 45}
+    assert args[:4] == ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
+    assert args[4] == "--vars"
+    assert json.loads(args[5]) == {"a": "b", "session_inactivity_minutes": 45}
 
 
 def test_layer_group_by_top_folder() -> None:

@@ -88,13 +88,14 @@ def test_dbt_knows_the_same_sources_with_the_same_raw_tables() -> None:
             (each["name"], each["schema"], [table["name"] for table in each["tables"]]) for each in declared
         ] == [(name, "raw", [source.raw_table])]
     unioned = _yaml(PROJECT_DIR / "models" / "intermediate" / "events" / "_events__models.yml")
+    # The event_source values the models' column_checks accept (macros/tests/column_checks.sql).
     accepted = [
-        test["accepted_values"]["arguments"]["values"]
+        test["microconv.column_checks"]["arguments"]["accepted_values"]["event_source"]
         for model in unioned["models"]
-        for column in model.get("columns", [])
-        if column["name"] == "event_source"
-        for test in column.get("data_tests", [])
-        if isinstance(test, dict) and "accepted_values" in test
+        for test in model.get("data_tests", [])
+        if isinstance(test, dict)
+        and "event_source"
+        in test.get("microconv.column_checks", {}).get("arguments", {}).get("accepted_values", {})
     ]
     assert accepted and all(values == list(EVENT_SOURCES) for values in accepted)
 
