@@ -13,7 +13,6 @@ from .defs.monitoring.checks import no_anomaly_on_latest_complete_day, no_new_da
 from .defs.monitoring.sensors import run_failure_alert
 from .defs.publishing.assets import html_report, published_warehouse
 from .defs.resources import resources
-from .settings import get_settings
 
 defs = Definitions(
     assets=[raw_events, microconv_dbt_assets, published_warehouse, html_report],
@@ -26,6 +25,7 @@ defs = Definitions(
     ],
     schedules=[daily_schedule],
     sensors=[run_failure_alert, new_landing_files],
-    # The environment's settings; `microconv run` hands the job its own (runner.py).
-    resources=resources(get_settings()),
+    # The environment's settings as resource config (EnvVar where set); `microconv run` hands the job
+    # its own copy (runner.py).
+    resources=resources(),
 )

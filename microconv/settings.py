@@ -1,10 +1,12 @@
 """Runtime configuration: read from environment variables in this module and nowhere else.
 
-`get_settings()` reads them once into a frozen `Settings`; Dagster hands that object to every asset,
-check and sensor as the resource `settings` (definitions.py), and the CLI passes its own (with
---best-effort, --verbose or the demo's source applied) to the run. Settings also builds the
-environment of dbt and of every other subprocess (`dbt_env`, `subprocess_env`): nothing else in the
-package reads or writes `os.environ`.
+`get_settings()` reads them once into a frozen `Settings`, the object the library code takes. Dagster
+sees them as the config of the resource `settings` (defs/resources.py: `SettingsResource`, whose fields
+are `Settings.config_values()`, a variable the environment sets being a `dagster.EnvVar` named in
+`VERBATIM_VARIABLES`), which hands every asset, check and sensor the `Settings` it describes
+(`Settings.from_config`); the CLI hands its run a copy with --best-effort, --verbose or the demo's
+source applied. Settings also builds the environment of dbt and of every other subprocess (`dbt_env`,
+`subprocess_env`): nothing else in the package reads or writes `os.environ`.
 
 | variable                    | default                                   |
 |-----------------------------|-------------------------------------------|
@@ -98,6 +100,43 @@ class Settings:
         """A copy with some settings changed (the CLI's --best-effort, --verbose, the demo's source)."""
         return dataclasses.replace(self, **changes)
 
+    def config_values(self) -> dict[str, Any]:
+        """Every setting as a plain config value (paths as text, tuples as lists): the fields of the
+        Dagster resource `settings`, and what `from_config` reads back."""
+        return {each.name: _config_value(getattr(self, each.name)) for each in dataclasses.fields(self)}
+
+    @classmethod
+    def from_config(cls, values: Mapping[str, Any]) -> Settings:
+        """The settings of config values (`config_values()`, or the Dagster resource's config, where an
+        EnvVar has become its variable's text): paths resolved, the engine and time zone checked."""
+        dagster_home = values.get("dagster_home")
+        overrides = values["landing_dir_overrides"]
+        return cls(
+            project_dir=_path(values["project_dir"]),
+            duckdb_path=_path(values["duckdb_path"]),
+            landing_dir=_path(values["landing_dir"]),
+            publish_dir=_path(values["publish_dir"]),
+            metricflow_dir=_path(values["metricflow_dir"]),
+            landing_glob=values["landing_glob"],
+            dbt_target=values["dbt_target"],
+            engine=checked_engine(values["engine"]),
+            spark_dir=_path(values["spark_dir"]),
+            alerts_path=_path(values["alerts_path"]),
+            alert_webhook_url=values.get("alert_webhook_url") or None,
+            first_partition=values["first_partition"],
+            freshness_hours=float(values["freshness_hours"]),
+            mixpanel_timezone=checked_timezone(values["mixpanel_timezone"]),
+            event_sources=tuple(values["event_sources"]),
+            best_effort=bool(values["best_effort"]),
+            lock_timeout_seconds=float(values["lock_timeout_seconds"]),
+            landing_dir_overrides={name: _path(path) for name, path in overrides.items()},
+            dbt_target_path=values["dbt_target_path"],
+            verbose=bool(values["verbose"]),
+            progress=bool(values["progress"]),
+            dagster_home=_path(dagster_home) if dagster_home else None,
+            dbt_passthrough=dict(values["dbt_passthrough"]),
+        )
+
     @property
     def engine_steps(self) -> Engine:
         """The engine's steps (stage raw, build, newest landed, reader path), chosen once here."""
@@ -168,9 +207,22 @@ def _path_with_scripts() -> str:
     return path if bin_dir in path.split(os.pathsep) else bin_dir + os.pathsep + path
 
 
+def _path(text: str | Path) -> Path:
+    return Path(text).expanduser().resolve()
+
+
 def _path_from_env(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    return Path(value).expanduser().resolve() if value else default
+    return _path(os.environ.get(name) or default)
+
+
+def _config_value(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        return {key: _config_value(each) for key, each in value.items()}
+    return value
 
 
 def _flag(name: str) -> bool:
@@ -182,10 +234,43 @@ ENGINES = ("duckdb", "spark")
 
 def engine_for(dbt_target: str) -> str:
     """MICROCONV_ENGINE, else the engine a target's name implies (spark, spark_cluster -> spark)."""
-    engine = os.environ.get("MICROCONV_ENGINE") or ("spark" if dbt_target.startswith("spark") else "duckdb")
+    return checked_engine(
+        os.environ.get("MICROCONV_ENGINE") or ("spark" if dbt_target.startswith("spark") else "duckdb")
+    )
+
+
+def checked_engine(engine: str) -> str:
     if engine not in ENGINES:
         raise ValueError(f"MICROCONV_ENGINE must be one of {', '.join(ENGINES)}, not {engine!r}")
     return engine
+
+
+# The settings whose value is one environment variable's text (a path resolved): Dagster's resource
+# config names such a variable when it is set (a dagster.EnvVar, read when a run starts: the UI shows
+# the name, never the value) instead of holding its value. So do the variables of the dbt pass-through
+# (OPTIONAL_DBT_VARIABLES) and of the vendor landing directories that are set.
+VERBATIM_VARIABLES = {
+    "project_dir": "MICROCONV_PROJECT_DIR",
+    "duckdb_path": "MICROCONV_DUCKDB_PATH",
+    "landing_dir": "MICROCONV_LANDING_DIR",
+    "publish_dir": "MICROCONV_PUBLISH_DIR",
+    "metricflow_dir": "MICROCONV_METRICFLOW_DIR",
+    "landing_glob": "MICROCONV_LANDING_GLOB",
+    "dbt_target": "MICROCONV_DBT_TARGET",
+    "engine": "MICROCONV_ENGINE",
+    "spark_dir": "MICROCONV_SPARK_DIR",
+    "alerts_path": "MICROCONV_ALERTS_PATH",
+    "alert_webhook_url": "MICROCONV_ALERT_WEBHOOK_URL",
+    "first_partition": "MICROCONV_FIRST_PARTITION",
+    "mixpanel_timezone": "MICROCONV_MIXPANEL_TIMEZONE",
+    "dbt_target_path": "MICROCONV_DBT_TARGET_PATH",
+    "dagster_home": "DAGSTER_HOME",
+}
+
+
+def variables_set() -> dict[str, str]:
+    """{setting: its environment variable} for the settings of VERBATIM_VARIABLES this environment sets."""
+    return {setting: name for setting, name in VERBATIM_VARIABLES.items() if os.environ.get(name)}
 
 
 def get_settings() -> Settings:
@@ -234,7 +319,12 @@ def get_settings() -> Settings:
 
 def mixpanel_timezone_from_env() -> str:
     """MICROCONV_MIXPANEL_TIMEZONE (default UTC), checked against the IANA time zone names."""
-    name = os.environ.get("MICROCONV_MIXPANEL_TIMEZONE", "").strip() or "UTC"
+    return checked_timezone(os.environ.get("MICROCONV_MIXPANEL_TIMEZONE", ""))
+
+
+def checked_timezone(name: str) -> str:
+    """A Mixpanel project's time zone name (blank: UTC), checked against the IANA time zone names."""
+    name = name.strip() or "UTC"
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:

@@ -37,6 +37,85 @@ def test_the_definitions_load_with_every_resource_they_ask_for(defs) -> None:
     assert {"settings", "dbt"} <= set(defs.resources or {})
 
 
+def test_every_asset_check_and_sensor_is_handed_the_settings_resource(defs) -> None:
+    from microconv.defs.resources import SettingsResource
+
+    assert isinstance(defs.resources["settings"], SettingsResource)
+    graph = defs.resolve_asset_graph()
+    assets = {
+        key.to_user_string(): graph.get(key).assets_def.required_resource_keys
+        for key in graph.materializable_asset_keys
+    }
+    checks = {
+        spec.name: check.required_resource_keys
+        for check in defs.asset_checks or []
+        for spec in check.check_specs
+    }
+    sensors = {sensor.name: sensor.required_resource_keys for sensor in defs.sensors or []}
+    lacking = [name for name, keys in {**assets, **checks, **sensors}.items() if "settings" not in keys]
+    assert lacking == []
+    assert len(checks) == len(OUR_CHECKS) and len(sensors) == 2
+
+
+def test_the_settings_resource_has_one_field_per_setting() -> None:
+    from microconv.defs.resources import SettingsResource
+    from microconv.settings import Settings
+
+    assert set(SettingsResource.model_fields) == set(Settings.__dataclass_fields__)
+
+
+def _configured_values(resource) -> dict:
+    """What the Dagster UI shows as the resource's config (its repository snapshot)."""
+    from dagster import Definitions
+    from dagster._core.remote_representation.external_data import RepositorySnap
+
+    snap = RepositorySnap.from_def(Definitions(resources={"settings": resource}).get_repository_def())
+    return next(each.configured_values for each in snap.resources if each.name == "settings")
+
+
+def test_the_settings_resource_names_the_variables_that_set_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable the environment sets is an EnvVar in the resource config (the UI names it and never
+    shows a secret's value); Dagster resolves it to the same Settings as get_settings()."""
+    from dagster import build_resources
+
+    from microconv.defs.resources import settings_resource
+    from microconv.settings import get_settings
+
+    monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("MICROCONV_SEGMENT_LANDING_DIR", str(tmp_path / "segment"))
+    monkeypatch.setenv("MICROCONV_PII_SALT", "pepper")
+    monkeypatch.delenv("MICROCONV_BEST_EFFORT", raising=False)
+    resource = settings_resource()
+    shown = _configured_values(resource)
+    assert getattr(shown["duckdb_path"], "name", None) == "MICROCONV_DUCKDB_PATH"
+    assert json.loads(shown["dbt_passthrough"]) == {"MICROCONV_PII_SALT": {"env": "MICROCONV_PII_SALT"}}
+    assert json.loads(shown["landing_dir_overrides"]) == {"segment": {"env": "MICROCONV_SEGMENT_LANDING_DIR"}}
+    assert "pepper" not in repr(shown)
+    with build_resources({"settings": resource}) as built:
+        assert built.settings == get_settings()
+
+
+def test_a_run_hands_in_its_own_overrides_as_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`microconv run --best-effort --verbose` and the demo's source: the changed settings are values,
+    the rest still names its variables."""
+    from dagster import EnvVar, build_resources
+
+    from microconv.defs.resources import settings_resource
+    from microconv.settings import get_settings
+
+    monkeypatch.setenv("MICROCONV_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("MICROCONV_EVENT_SOURCES", "microconv")
+    monkeypatch.delenv("MICROCONV_BEST_EFFORT", raising=False)
+    run = get_settings().replace(best_effort=True, verbose=True, event_sources=("mixpanel",))
+    resource = settings_resource(run)
+    assert (resource.best_effort, resource.verbose, resource.event_sources) == (True, True, ["mixpanel"])
+    assert isinstance(resource.duckdb_path, EnvVar)
+    with build_resources({"settings": resource}) as built:
+        assert built.settings == run
+
+
 def test_definitions_have_the_partitioned_job_schedule_and_both_sensors(defs) -> None:
     job = defs.resolve_job_def("microconv_job")
     assert job.partitions_def is not None

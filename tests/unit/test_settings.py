@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from microconv.settings import get_settings
+from microconv.settings import Settings, get_settings
 from microconv.sources import EVENT_SOURCES
 
 
@@ -87,3 +88,39 @@ def test_flags_verbose_progress_and_target_path(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("MICROCONV_DBT_TARGET", "spark")
     settings = get_settings()
     assert (settings.verbose, settings.progress, settings.dbt_target_path) == (True, False, "target/spark")
+
+
+def test_config_values_are_plain_and_read_back_to_the_same_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config_values() is what the Dagster resource holds (text, numbers, lists, dicts); from_config
+    gives back the very settings, vendor landing dirs and dbt pass-through included."""
+    monkeypatch.setenv("MICROCONV_EVENT_SOURCES", "microconv,segment")
+    monkeypatch.setenv("MICROCONV_SEGMENT_LANDING_DIR", str(tmp_path / "exports" / "segment"))
+    monkeypatch.setenv("MICROCONV_PII_SALT", "pepper")
+    monkeypatch.setenv("MICROCONV_ALERT_WEBHOOK_URL", "https://hooks.example.com/x")
+    settings = get_settings().replace(best_effort=True, verbose=True)
+    values = settings.config_values()
+    assert json.loads(json.dumps(values)) == values
+    assert values["event_sources"] == ["microconv", "segment"]
+    assert values["landing_dir_overrides"] == {"segment": str(tmp_path / "exports" / "segment")}
+    assert values["dbt_passthrough"] == {"MICROCONV_PII_SALT": "pepper"}
+    assert Settings.from_config(values) == settings
+
+
+def test_from_config_resolves_paths_and_checks_engine_and_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An EnvVar reaches from_config as its variable's raw text: read exactly as get_settings reads it."""
+    monkeypatch.chdir(tmp_path)
+    values = get_settings().config_values()
+    settings = Settings.from_config(
+        {**values, "duckdb_path": "w.duckdb", "mixpanel_timezone": " ", "alert_webhook_url": ""}
+    )
+    assert settings.duckdb_path == tmp_path.resolve() / "w.duckdb"
+    assert settings.mixpanel_timezone == "UTC"
+    assert settings.alert_webhook_url is None
+    with pytest.raises(ValueError, match="MICROCONV_ENGINE"):
+        Settings.from_config({**values, "engine": "snowflake"})
+    with pytest.raises(ValueError, match="IANA"):
+        Settings.from_config({**values, "mixpanel_timezone": "Mars/Olympus"})
