@@ -55,33 +55,54 @@ step_events as (
         conversions.user_key,
         conversions.session_key,
         conversions.occurred_at,
-        conversions.user_event_number,
-        -- the k-th event of this name at this timestamp (by id: same-named simultaneous events are interchangeable)
-        dense_rank() over (
-            partition by named_steps.funnel, conversions.user_key, conversions.conversion_name, conversions.occurred_at
-            order by conversions.event_id
-        ) as same_time_name_rank
+        conversions.user_event_number
     from named_steps
     inner join conversions
         on named_steps.step_name = conversions.conversion_name
 ),
 
+-- A step whose name appears once in its funnel ranks its events by its own number. Only the events of
+-- a repeated step name need the k-th-event-of-a-timestamp rule, so only they pay for its two windows.
+repeated_name_events as (
+    select
+        step_events.*,
+        -- the k-th event of this name at this timestamp (by id: same-named simultaneous events are interchangeable)
+        dense_rank() over (
+            partition by step_events.funnel, step_events.user_key, step_events.step_name, step_events.occurred_at
+            order by step_events.event_id
+        ) as same_time_name_rank
+    from step_events
+    where step_events.step_name_count > 1
+),
+
 tie_ordered as (
     select
         step_events.*,
+        step_events.step_number as tie_step_number
+    from step_events
+    where step_events.step_name_count = 1
+    union all
+    select
+        {%- for column in ['funnel', 'order_type', 'conversion_window_days', 'step_number', 'step_name', 'step_name_rank',
+            'step_name_count', 'conversion_type', 'event_id', 'user_key', 'session_key', 'occurred_at', 'user_event_number'] %}
+        repeated_name_events.{{ column }},
+        {%- endfor %}
         min(
             case
-                when step_events.step_name_rank = least(step_events.same_time_name_rank, step_events.step_name_count)
-                    then step_events.step_number
+                when repeated_name_events.step_name_rank
+                    = least(repeated_name_events.same_time_name_rank, repeated_name_events.step_name_count)
+                    then repeated_name_events.step_number
             end
         ) over (
-            partition by step_events.funnel, step_events.user_key, step_events.event_id
+            partition by repeated_name_events.funnel, repeated_name_events.user_key, repeated_name_events.event_id
         ) as tie_step_number
-    from step_events
+    from repeated_name_events
 ),
 
+-- The user's step times (repeats are harmless: min and max ignore them, and the join is cheaper
+-- than removing them first).
 step_times as (
-    select distinct
+    select
         user_key,
         occurred_at
     from step_events

@@ -10,9 +10,15 @@
       simultaneous and ignored, as Amplitude's exact-order funnels ignore them).
     - unordered: the steps completed within the window from the anchor, in any order; step k is the
       k-th distinct step completed.
-    Each step is one window function or one equi-join on the user's event position: the cost grows
-    linearly with conversions, with no self-join of step pairs. The attempt that reaches furthest
-    (ties: the earliest) among those not disqualified by an exclusion is the counted one. -#}
+    Ordered and strict funnels are matched in one pass over each user's step events, as ClickHouse's
+    windowFunnel scans a user's events once: running counts give every step completion its number
+    among the completions of its step and the number of the next step's first completion after it.
+    The earliest next step depends only on the event, not on the attempt, so attempts that meet at a
+    step share the rest of their chain: chains are built backwards, from the last step to step 1, one
+    equi-join on (funnel, user, step, completion number) per step over that step's completions, never
+    per attempt. Each attempt then keeps its steps up to the first one outside its window (step times
+    never decrease along a chain). The attempt that reaches furthest (ties: the earliest) among those
+    not disqualified by an exclusion is the counted one. -#}
 {%- set max_steps = var('funnel_max_steps') | int(8) %}
 
 with
@@ -45,31 +51,126 @@ funnels as (
     group by funnel
 ),
 
--- For every position (event) of a user in an ordered or strict funnel: when each later step is next
--- completed, strictly after this position (and, for strict funnels, where that event's timestamp
--- starts in the user's whole event stream). Step 1 never follows another step, so it needs no window.
-ordered_positions as (
-    select distinct
+-- The one pass: per user and ordered or strict funnel, in funnel order, how many completions of each
+-- step came at this event's position or before it (events of one position are one event).
+ordered_counted as (
+    select
+        {%- for step in range(1, max_steps + 1) %}
+        sum(case when step_number = {{ step }} then 1 else 0 end) over (
+            partition by funnel, user_key order by funnel_event_number
+            range between unbounded preceding and current row
+        ) as completions_of_{{ step }},
+        {%- endfor %}
         funnel,
         user_key,
-        {%- for step in range(2, max_steps + 1) %}
-        min(case when step_number = {{ step }} then funnel_event_number end) over (
-            partition by funnel, user_key order by funnel_event_number
-            range between 1 following and unbounded following
-        ) as next_{{ step }}_seq,
-        min(case when step_number = {{ step }} then occurred_at end) over (
-            partition by funnel, user_key order by funnel_event_number
-            range between 1 following and unbounded following
-        ) as next_{{ step }}_at,
-        min(case when step_number = {{ step }} then tie_first_event_number end) over (
-            partition by funnel, user_key order by funnel_event_number
-            range between 1 following and unbounded following
-        ) as next_{{ step }}_tie_first,
-        {%- endfor %}
-        tie_last_event_number,
-        funnel_event_number
+        order_type,
+        conversion_window_days,
+        step_number,
+        event_id,
+        session_key,
+        occurred_at,
+        tie_first_event_number,
+        tie_last_event_number
     from step_events
     where order_type in ('ordered', 'strict')
+),
+
+-- A step-k completion is the completion_number-th of step k; the first completion of step k + 1
+-- strictly after it is the next_completion_number-th of step k + 1.
+ordered_completions as (
+    select
+        funnel,
+        user_key,
+        order_type,
+        conversion_window_days,
+        step_number,
+        event_id,
+        session_key,
+        occurred_at,
+        tie_first_event_number,
+        tie_last_event_number,
+        case step_number
+            {%- for step in range(1, max_steps + 1) %}
+            when {{ step }} then completions_of_{{ step }}
+            {%- endfor %}
+        end as completion_number,
+        case step_number
+            {%- for step in range(1, max_steps) %}
+            when {{ step }} then completions_of_{{ step + 1 }} + 1
+            {%- endfor %}
+        end as next_completion_number
+    from ordered_counted
+),
+
+-- Chains from each completion of the last step back to step 1: a step-k completion continues with
+-- the chain of the next step's first completion after it, when there is one and, for strict funnels,
+-- it is at the same timestamp or the user's very next event.
+chain_{{ max_steps }} as (
+    select
+        funnel,
+        user_key,
+        order_type,
+        conversion_window_days,
+        event_id,
+        session_key,
+        completion_number,
+        next_completion_number,
+        tie_first_event_number,
+        tie_last_event_number,
+        occurred_at as step_{{ max_steps }}_at
+    from ordered_completions
+    where step_number = {{ max_steps }}
+),
+{% for step in range(max_steps - 1, 0, -1) %}
+{%- set later = 'chain_' ~ (step + 1) %}
+chain_{{ step }} as (
+    select
+        ordered_completions.funnel,
+        ordered_completions.user_key,
+        ordered_completions.order_type,
+        ordered_completions.conversion_window_days,
+        ordered_completions.event_id,
+        ordered_completions.session_key,
+        ordered_completions.completion_number,
+        ordered_completions.next_completion_number,
+        ordered_completions.tie_first_event_number,
+        ordered_completions.tie_last_event_number,
+        {%- for later_step in range(step + 1, max_steps + 1) %}
+        case
+            when ordered_completions.order_type = 'ordered'
+                or {{ later }}.step_{{ step + 1 }}_at = ordered_completions.occurred_at
+                or {{ later }}.tie_first_event_number = ordered_completions.tie_last_event_number + 1
+                then {{ later }}.step_{{ later_step }}_at
+        end as step_{{ later_step }}_at,
+        {%- endfor %}
+        ordered_completions.occurred_at as step_{{ step }}_at
+    from ordered_completions
+    left join {{ later }}
+        on ordered_completions.funnel = {{ later }}.funnel
+        and ordered_completions.user_key = {{ later }}.user_key
+        and ordered_completions.next_completion_number = {{ later }}.completion_number
+    where ordered_completions.step_number = {{ step }}
+),
+{% endfor %}
+-- Every step-1 completion starts an attempt; it keeps its steps up to the first one outside the
+-- window (step times never decrease along a chain, so later steps are outside too).
+ordered_attempts as (
+    select
+        funnel,
+        user_key,
+        order_type,
+        conversion_window_days,
+        event_id as anchor_event_id,
+        session_key as entry_session_key,
+        {%- for step in range(2, max_steps + 1) %}
+        case
+            when step_{{ step }}_at <= {{ dbt.dateadd('day', 'conversion_window_days', 'step_1_at') }}
+                then step_{{ step }}_at
+        end as step_{{ step }}_at,
+        {%- endfor %}
+        completion_number as attempt_number,
+        step_1_at
+    from chain_1
 ),
 
 -- For every position of a user in an unordered funnel: when each step is next completed, at or after
@@ -88,70 +189,6 @@ unordered_positions as (
     from step_events
     where order_type = 'unordered'
 ),
-
--- Every step-1 completion of an ordered or strict funnel starts an attempt.
-attempt_starts as (
-    select
-        funnel,
-        user_key,
-        order_type,
-        conversion_window_days,
-        event_id as anchor_event_id,
-        session_key as entry_session_key,
-        funnel_event_number as step_1_seq,
-        occurred_at as step_1_at
-    from step_events
-    where order_type in ('ordered', 'strict')
-        and step_number = 1
-),
-
-ordered_1 as (
-    select * from attempt_starts
-),
-
-{% for step in range(2, max_steps + 1) %}
-{%- set previous = 'ordered_' ~ (step - 1) %}
--- Step {{ step }} is reached when its next completion is within the window and, for strict funnels, at
--- the previous step's timestamp or at the user's very next timestamp.
-ordered_{{ step }}_candidates as (
-    select
-        {{ previous }}.*,
-        ordered_positions.next_{{ step }}_seq as candidate_seq,
-        ordered_positions.next_{{ step }}_at as candidate_at,
-        ordered_positions.next_{{ step }}_at
-        <= {{ dbt.dateadd('day', previous ~ '.conversion_window_days', previous ~ '.step_1_at') }}
-        and (
-            {{ previous }}.order_type = 'ordered'
-            or ordered_positions.next_{{ step }}_at = {{ previous }}.step_{{ step - 1 }}_at
-            or ordered_positions.next_{{ step }}_tie_first = ordered_positions.tie_last_event_number + 1
-        ) as is_reached
-    from {{ previous }}
-    left join ordered_positions
-        on {{ previous }}.funnel = ordered_positions.funnel
-        and {{ previous }}.user_key = ordered_positions.user_key
-        and {{ previous }}.step_{{ step - 1 }}_seq = ordered_positions.funnel_event_number
-),
-
-ordered_{{ step }} as (
-    select
-        {%- for earlier in range(1, step) %}
-        {%- if earlier > 1 %}
-        step_{{ earlier }}_seq,
-        {%- endif %}
-        step_{{ earlier }}_at,
-        {%- endfor %}
-        funnel,
-        user_key,
-        order_type,
-        conversion_window_days,
-        anchor_event_id,
-        entry_session_key,
-        step_1_seq,
-        case when is_reached then candidate_seq end as step_{{ step }}_seq,
-        case when is_reached then candidate_at end as step_{{ step }}_at
-    from ordered_{{ step }}_candidates
-),
-{% endfor %}
 
 unordered_anchors as (
     select
@@ -228,11 +265,22 @@ unordered_attempts as (
         unordered_anchors.entry_session_key
 ),
 
+unordered_numbered as (
+    select
+        unordered_attempts.*,
+        row_number() over (
+            partition by unordered_attempts.funnel, unordered_attempts.user_key
+            order by unordered_attempts.step_1_at asc, unordered_attempts.anchor_event_id asc
+        ) as attempt_number
+    from unordered_attempts
+),
+
 attempts as (
-    {%- for prefix in ['ordered_' ~ max_steps, 'unordered_attempts'] %}
+    {%- for prefix in ['ordered_attempts', 'unordered_numbered'] %}
     select
         funnel,
         user_key,
+        attempt_number,
         order_type,
         conversion_window_days,
         anchor_event_id,
@@ -308,22 +356,35 @@ flagged as (
         and measured.anchor_event_id = excluded_attempts.anchor_event_id
 ),
 
-ranked as (
+-- The counted attempt is the one not excluded that reaches furthest, ties to the earliest (attempt
+-- numbers follow entered_at, then anchor_event_id). One number orders them, furthest step first and
+-- then attempt number reversed: the largest per user and funnel is the counted attempt.
+preferences as (
     select
         flagged.*,
-        row_number() over (
-            partition by flagged.funnel, flagged.user_key
-            order by flagged.step_1_at asc, flagged.anchor_event_id asc
-        ) as attempt_number,
-        row_number() over (
-            partition by flagged.funnel, flagged.user_key
-            order by
-                case when flagged.is_excluded then 1 else 0 end asc,
-                flagged.furthest_step_number desc,
-                flagged.step_1_at asc,
-                flagged.anchor_event_id asc
-        ) as preference_rank
+        cast(flagged.furthest_step_number as {{ dbt.type_bigint() }}) * 1000000000 - flagged.attempt_number as preference
     from flagged
+),
+
+counted as (
+    select
+        funnel,
+        user_key,
+        max(case when not is_excluded then preference end) as counted_preference
+    from preferences
+    group by
+        funnel,
+        user_key
+),
+
+ranked as (
+    select
+        preferences.*,
+        counted.counted_preference
+    from preferences
+    inner join counted
+        on preferences.funnel = counted.funnel
+        and preferences.user_key = counted.user_key
 ),
 
 final as (
@@ -345,7 +406,7 @@ final as (
         ranked.furthest_step_number,
         ranked.furthest_step_number = ranked.step_count as is_completed,
         ranked.is_excluded,
-        ranked.preference_rank = 1 and not ranked.is_excluded as is_counted
+        coalesce(not ranked.is_excluded and ranked.preference = ranked.counted_preference, false) as is_counted
     from ranked
 )
 
