@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableResource, EnvVar, InitResourceContext
-from dagster_dbt import DbtCliResource
 
 from ..project import dbt_project
 from ..settings import SETTINGS_RESOURCE_KEY, Settings, get_settings, variables_set
 from ..sources import EVENT_SOURCES
+from .dbt.cli_resource import MicroconvDbtCliResource
 
 # dbt is a console script of this environment: found without an activated venv.
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
@@ -79,7 +79,7 @@ def settings_resource(settings: Settings | None = None) -> SettingsResource:
 def resources(settings: Settings | None = None) -> dict[str, Any]:
     """{"settings": the settings resource (the environment's, or these overrides), "dbt": dbt's CLI on
     the project of those settings}."""
-    dbt = DbtCliResource(
+    dbt = MicroconvDbtCliResource(
         project_dir=dbt_project(settings),
         dbt_executable=str(DBT_EXECUTABLE) if DBT_EXECUTABLE.exists() else "dbt",
     )
