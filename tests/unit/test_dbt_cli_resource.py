@@ -68,3 +68,29 @@ def test_this_environments_dbt_reports_the_imported_dbt_core_version() -> None:
     """The shortcut's premise: the console script beside this Python is the dbt-core imported here."""
     output = subprocess.run([THIS_DBT, "--version"], capture_output=True, text=True, check=True).stdout
     assert f"installed: {DBT_PYTHON_VERSION}" in output
+
+
+def test_each_invocation_writes_under_the_projects_target_path_and_reuses_its_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dagster-dbt alone puts the invocation in ./target (or $DBT_TARGET_PATH) with the parse saved
+    there: another warehouse's, which dbt throws away for a full parse (failed before: the dbt resource
+    of a MICROCONV_DBT_TARGET_PATH environment wrote to ./target)."""
+    monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "partial_parse.msgpack").write_bytes(b"saved parse")
+    settings = get_settings().replace(dbt_target_path=str(target))
+    dbt = resources(settings)["dbt"]
+    invocation_dir = dbt._get_unique_target_path(context=None)
+    assert invocation_dir.parent == target
+    assert (invocation_dir / "partial_parse.msgpack").read_bytes() == b"saved parse"
+    second = dbt._get_unique_target_path(context=None)
+    assert second != invocation_dir and second.parent == target
+
+
+def test_without_a_saved_parse_the_invocation_directory_is_left_to_dbt(tmp_path: Path) -> None:
+    settings = get_settings().replace(dbt_target_path=str(tmp_path / "target"))
+    invocation_dir = resources(settings)["dbt"]._get_unique_target_path(context=None)
+    assert invocation_dir.parent == tmp_path / "target"
+    assert not invocation_dir.exists()
