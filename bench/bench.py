@@ -1,5 +1,6 @@
 """Microconv benchmark: generator speed, full build vs a hand-written DuckDB floor, scaling, an
-incremental day against a full build, peak memory, and exact Markov against channelattribution.
+incremental day against a full build, peak memory, exact Markov against channelattribution, and our
+funnel engine against ClickHouse's windowFunnel (chdb, optional: `pip install -e ".[bench]"`).
 
     .venv/bin/python bench/bench.py                       # 1M and 10M events, 3 repeats
     .venv/bin/python bench/bench.py --sizes 100000 --repeats 1 --incremental-events 100000   # smoke
@@ -19,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from measure import Samples, environment, repeat, run_measured
+from window_funnel import bench_window_funnel
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -99,6 +101,9 @@ def bench_size(events: int, days: int, repeats: int, work: Path, with_job: bool)
     if with_job:
         job = repeat(repeats, lambda: _job(env, "--full-refresh"))
         result |= {"job_seconds": job.median, "job_peak_rss_mib": job.peak_mib}
+    # Our funnel engine against ClickHouse's windowFunnel (chdb) on the same conversions, counts checked.
+    funnel_root = root / "window-funnel"
+    result["window_funnel"] = bench_window_funnel(warehouse, env, BIN / "dbt", funnel_root, repeats)
     result["warehouse"] = str(warehouse)
     return result
 
