@@ -47,8 +47,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models data-tests bi
 
+# Two pytest-xdist workers: most of a test's time is one Python process (Dagster, dbt's start-up) or
+# DuckDB on small data, so two at a time use both cores; tests/conftest.py keeps each module (and the
+# shared pipeline build) on one worker.
 pytest: install
-	$(BIN)/pytest --durations=15
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=15
 
 # The same models on Apache Spark (PySpark in-process, Java 17), compared table by table with DuckDB.
 test-spark: install-spark

@@ -110,7 +110,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 1
     # The catalogue is read from the warehouse itself: like any dbt command it needs the writer slot,
     # so it waits for a run of ours (the run lock) and must not start while a scheduled run is building.
+    # dbt's artifacts go where every other dbt command of these settings puts them.
+    target = settings.project_dir / settings.dbt_target_path
     argv = ["dbt", "docs", "generate", "--static", "--project-dir", str(settings.project_dir)]
+    argv += ["--target-path", str(target)]
     try:
         with run_lock(settings.duckdb_path, wait_message=say):
             completed = subprocess.run(
@@ -123,7 +126,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 1
     if completed.returncode != 0:
         return completed.returncode
-    say(f"dbt docs (open in a browser): {settings.project_dir / 'target' / 'static_index.html'}")
+    say(f"dbt docs (open in a browser): {target / 'static_index.html'}")
     return 0
 
 

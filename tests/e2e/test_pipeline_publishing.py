@@ -218,12 +218,16 @@ def test_metricflow_configs_are_valid_and_queries_agree_with_the_marts(pipeline,
         )
 
 
-def test_docs_catalogue_has_every_model_and_the_exposures(pipeline) -> None:
-
+def test_docs_catalogue_has_every_model_and_the_exposures(pipeline, capsys) -> None:
+    """`microconv docs` writes the catalogue and the page into the settings' dbt target path (each
+    pytest-xdist worker has its own) and says where."""
     from microconv.cli import main
+    from microconv.settings import get_settings
 
     assert main(["docs"]) == 0
-    target = Path(__file__).resolve().parents[2] / "target"
+    settings = get_settings()
+    target = settings.project_dir / settings.dbt_target_path
+    assert str(target / "static_index.html") in capsys.readouterr().err
     catalog = json.loads((target / "catalog.json").read_text())
     assert {"model.microconv.fct_sessions", "model.microconv.attribution_credits"} <= set(catalog["nodes"])
     assert "session_key" in catalog["nodes"]["model.microconv.fct_sessions"]["columns"]
