@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 
 def test_bi_reader_is_never_blocked_nor_sees_a_partial_state(pipeline) -> None:
     """A read-only SQLAlchemy connection (duckdb-engine, as Superset uses) queries the published copy in
-    a loop while a full run rebuilds the warehouse and republishes."""
+    a loop while a full run rebuilds the warehouse and republishes (models only: the data tests of the
+    same build ran in the pipeline fixture, and what is under test here is the rebuild and the swap)."""
     import threading
 
     import sqlalchemy
@@ -51,7 +52,7 @@ def test_bi_reader_is_never_blocked_nor_sees_a_partial_state(pipeline) -> None:
     reader = threading.Thread(target=read_in_a_loop)
     reader.start()
     try:
-        result = run_job(full_refresh=True)
+        result = run_job(full_refresh=True, skip_tests=True)
     finally:
         stop.set()
         reader.join(timeout=60)
