@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from .defs.dbt.assets import microconv_dbt_assets
+from .defs.dbt.assets import BUILD_ASSETS
 from .defs.ingestion.assets import raw_events
 from .defs.ingestion.checks import mixpanel_time_is_utc, raw_events_are_fresh
 from .defs.ingestion.sensors import new_landing_files
@@ -15,7 +15,7 @@ from .defs.publishing.assets import html_report, published_warehouse
 from .defs.resources import resources
 
 defs = Definitions(
-    assets=[raw_events, microconv_dbt_assets, published_warehouse, html_report],
+    assets=[raw_events, *BUILD_ASSETS, published_warehouse, html_report],
     jobs=[microconv_job],
     asset_checks=[
         no_anomaly_on_latest_complete_day,

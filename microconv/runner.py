@@ -41,9 +41,9 @@ def without_dbt_tests(job: JobDefinition) -> JobDefinition:
     Excluding them from dbt alone would still plan ~240 check evaluations, and every planned event
     costs Dagster's SQLite event log tens of milliseconds.
     """
-    from .defs.dbt.assets import microconv_dbt_assets
+    from .defs.dbt.assets import dbt_check_keys
 
-    checks = set(job.asset_layer.asset_graph.asset_check_keys) - set(microconv_dbt_assets.check_keys)
+    checks = set(job.asset_layer.asset_graph.asset_check_keys) - dbt_check_keys()
     return job.get_subset(
         asset_selection=set(job.asset_layer.executable_asset_keys), asset_check_selection=checks
     )
@@ -84,6 +84,7 @@ def _run_job(
 
     prepare_manifest(settings)
     from .definitions import defs
+    from .defs.dbt.assets import dbt_ops_config
     from .defs.jobs.jobs import MICROCONV_JOB_NAME
     from .defs.resources import resources
 
@@ -105,7 +106,7 @@ def _run_job(
         "skip_tests": skip_tests,
         "whole_history": whole_history,
     }
-    run_config: dict = {"ops": {"microconv_dbt_assets": {"config": dbt_config}}}
+    run_config: dict = {"ops": dbt_ops_config(dbt_config)}
     if not settings.verbose:
         # Calm by default (and a terminal's progress bars stay whole): `--verbose` shows Dagster's log.
         run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}

@@ -1,9 +1,10 @@
 """The engines a build runs on: DuckDB (default) and Apache Spark. The dbt models are shared; what
 differs is behind one small interface, and the engine is chosen once, here (`for_settings`).
 
-An engine stages the raw tables (`stage_raw`), runs the dbt build (`build`), says when events last
-landed (`newest_landed`), reads raw vendor records for checks (`raw_records`), and names the DuckDB
-file readers use (`reader_path`: checks, publishing, summaries).
+An engine stages the raw tables (`stage_raw`), says how the build is cut into Dagster assets
+(`build_plan`: dbt selections, and Python steps between them), runs a dbt selection (`build`), says
+when events last landed (`newest_landed`), reads raw vendor records for checks (`raw_records`), and
+names the DuckDB file readers use (`reader_path`: checks, publishing, summaries).
 """
 
 from __future__ import annotations
@@ -12,19 +13,44 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     import duckdb
     from dagster import AssetExecutionContext
-    from dagster_dbt import DagsterDbtTranslator, DbtCliResource
+    from dagster_dbt import DbtCliResource
 
     from ..settings import Settings
     from ..sources import EventSource
 
-# Turns a dbt invocation into the asset's Dagster events (and raises when dbt failed); `convert`: the
-# invocation was started without the asset's context, so its events are converted here.
+# Turns a dbt invocation into the asset's Dagster events (and raises when dbt failed).
 Stream = Callable[..., Iterator[Any]]
+
+
+@dataclass(frozen=True)
+class DbtSelection:
+    """One `@dbt_assets` definition of the build (one Dagster step): the dbt nodes it selects and
+    excludes (dbt's selection syntax)."""
+
+    name: str
+    select: str = "fqn:*"
+    exclude: str | None = None
+
+
+@dataclass(frozen=True)
+class PythonStep:
+    """A step of the build outside dbt, an asset of its own between two dbt selections: it writes the
+    table of the dbt model `writes` (which then only registers it) from that model's parents."""
+
+    name: str
+    writes: str
+    # Runs the step; returns what it reports.
+    run: Callable[[Settings], str]
+    description: str
+    kinds: frozenset[str] = frozenset({"python"})
+
+
+BuildPlan = tuple[DbtSelection | PythonStep, ...]
 
 
 @dataclass
@@ -37,20 +63,20 @@ class StagedRaw:
 
 @dataclass(frozen=True)
 class BuildStep:
-    """What the dbt step hands an engine's build: the resource, the asset's context, the `dbt build`
-    arguments, the stream of its events, and the project's translator and manifest."""
+    """What a dbt selection's asset hands the engine's build: the resource, the asset's context (its
+    selection), the `dbt build` arguments and the stream of its events."""
 
     context: AssetExecutionContext
     dbt: DbtCliResource
     args: list[str]
     stream: Stream
-    translator: DagsterDbtTranslator
-    manifest_path: Path
 
 
 class Engine(Protocol):
     name: str
     settings: Settings
+    # The build as assets, in order (defs/dbt/assets.py makes them).
+    build_plan: ClassVar[BuildPlan]
 
     @property
     def reader_path(self) -> Path: ...
@@ -94,4 +120,13 @@ def for_settings(settings: Settings) -> Engine:
     return DuckDBEngine(settings)
 
 
-__all__ = ["BuildStep", "Engine", "StagedRaw", "Stream", "for_settings"]
+__all__ = [
+    "BuildPlan",
+    "BuildStep",
+    "DbtSelection",
+    "Engine",
+    "PythonStep",
+    "StagedRaw",
+    "Stream",
+    "for_settings",
+]

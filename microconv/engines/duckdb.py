@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 from dagster import MetadataValue
@@ -16,7 +16,7 @@ from ..ingest import load_event_sources, rejected_summary, source_name
 from ..settings import Settings
 from ..sources import EVENT_SOURCES, EventSource
 from ..warehouse import connect, ensure_writable, open_warehouse
-from . import BuildStep, StagedRaw
+from . import BuildPlan, BuildStep, DbtSelection, StagedRaw
 
 if TYPE_CHECKING:
     from dagster_dbt import DbtCliResource
@@ -58,6 +58,8 @@ def new_rows_by_day_sql(source: EventSource) -> str:
 class DuckDBEngine:
     settings: Settings
     name: str = "duckdb"
+    # dbt builds every model, the Python ones too, in one step.
+    build_plan: ClassVar[BuildPlan] = (DbtSelection("microconv_dbt_assets"),)
 
     @property
     def reader_path(self) -> Path:

@@ -1,7 +1,8 @@
 """Apache Spark: the local session Microconv's tests and small deployments use, the data-driven
 attribution step (dbt-spark runs Python models only on Databricks), and the engine's steps in the
-Dagster job: staging the landing files as raw views, the three-step build, and mirroring the BI-facing
-tables into a local DuckDB file for the checks, the published copy and the report.
+Dagster job: staging the landing files as raw views, the build as three assets (the dbt selection
+before the data-driven attribution, that Python step, the dbt selection after it), and mirroring the
+BI-facing tables into a local DuckDB file for the checks, the published copy and the report.
 
 The session settings mirror the `spark` target of profiles.yml: one directory, MICROCONV_SPARK_DIR
 (default warehouse/spark), holds the table files and the Derby metastore, so that dbt (which starts its
@@ -21,11 +22,11 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 from dagster import MetadataValue
@@ -43,7 +44,7 @@ from ..publish import PUBLISHED_SCHEMAS
 from ..settings import Settings, get_settings
 from ..sources import EVENT_SOURCES, EventSource
 from ..sql import quote_identifier, quote_literal
-from . import BuildStep, StagedRaw
+from . import BuildPlan, BuildStep, DbtSelection, PythonStep, StagedRaw
 
 if TYPE_CHECKING:
     from dagster_dbt import DbtCliResource
@@ -55,18 +56,6 @@ CREDITS_TABLE = "intermediate.int_attribution_data_driven"
 DATA_DRIVEN_MODEL = "int_attribution_data_driven"
 # What readers read: the schemas the published copy holds.
 MIRRORED_SCHEMAS = PUBLISHED_SCHEMAS
-
-
-def data_driven_descendants(manifest: Mapping[str, Any]) -> set[str]:
-    """Unique ids of the data-driven attribution model and of every node downstream of it."""
-    start = f"model.{manifest['metadata'].get('project_name', 'microconv')}.{DATA_DRIVEN_MODEL}"
-    found, pending = set(), [start]
-    while pending:
-        node = pending.pop()
-        if node not in found:
-            found.add(node)
-            pending += manifest["child_map"].get(node, [])
-    return found
 
 
 def metastore_url(root: Path) -> str:
@@ -190,14 +179,36 @@ def recent_files(settings: Settings, source: EventSource) -> list[Path]:
     return sorted(files, key=lambda path: path.stat().st_mtime)[-RECENT_FILES:]
 
 
+def write_data_driven_attribution(settings: Settings) -> str:
+    """The data-driven attribution step: Markov and Shapley credits written by a Spark session of its
+    own process (python -m <package>.engines.spark attribution); returns what it reported."""
+    return run_in_own_process(settings, "attribution").strip()
+
+
 @dataclass(frozen=True)
 class SparkEngine:
     """Raw tables are views over the landing files (read in place at every build); dbt-spark builds
-    every model but the data-driven attribution, which runs here between two dbt builds; readers read
-    a DuckDB mirror of the core, marts and config schemas written after each build."""
+    every model but the data-driven attribution, which a Python step writes between two dbt
+    selections (dbt then only registers it: materialization `precomputed`); readers read a DuckDB
+    mirror of the core, marts and config schemas written after each dbt selection."""
 
     settings: Settings
     name: str = "spark"
+    build_plan: ClassVar[BuildPlan] = (
+        DbtSelection("microconv_dbt_assets", exclude=f"{DATA_DRIVEN_MODEL}+"),
+        PythonStep(
+            "data_driven_attribution_credits",
+            writes=DATA_DRIVEN_MODEL,
+            run=write_data_driven_attribution,
+            description=(
+                f"Markov and Shapley credits computed from the path summary by the same Python code as "
+                f"the DuckDB model, written by Spark as {CREDITS_TABLE} (dbt-spark runs Python models "
+                f"only on Databricks; dbt then registers the table as the model {DATA_DRIVEN_MODEL})."
+            ),
+            kinds=frozenset({"python", "spark"}),
+        ),
+        DbtSelection("microconv_dbt_assets_after_attribution", select=f"{DATA_DRIVEN_MODEL}+"),
+    )
 
     @property
     def reader_path(self) -> Path:
@@ -231,35 +242,11 @@ class SparkEngine:
         return staged
 
     def build(self, step: BuildStep) -> Iterator[Any]:
-        """dbt-spark runs Python models only on Databricks, so the build is three steps: everything
-        upstream and beside the data-driven attribution model; that model, computed by the same Python
-        code in its own Spark process from the path summary; the models and tests downstream of it.
-        Then the BI-facing tables are mirrored into a local DuckDB file."""
-        context, settings = step.context, self.settings
-        manifest = json.loads(step.manifest_path.read_text())
-        selected = {
-            unique_id
-            for unique_id in data_driven_descendants(manifest)
-            if unique_id.startswith("model.")
-            and step.translator.get_asset_key(manifest["nodes"][unique_id]) in context.selected_asset_keys
-        }
-        first = step.dbt.cli(
-            [*step.args, "--exclude", f"{DATA_DRIVEN_MODEL}+"], context=context, raise_on_error=False
-        )
-        yield from step.stream(first)
-        if any(unique_id.endswith(f".{DATA_DRIVEN_MODEL}") for unique_id in selected):
-            context.log.info(run_in_own_process(settings, "attribution").strip())
-        if selected:
-            names = sorted(manifest["nodes"][unique_id]["name"] for unique_id in selected)
-            second = step.dbt.cli(
-                [*step.args, "--select", " ".join(names)],
-                manifest=step.manifest_path,
-                dagster_dbt_translator=step.translator,
-                raise_on_error=False,
-            )
-            yield from step.stream(second, convert=True)
-        tables = refresh_mirror(settings)
-        context.log.info(f"Mirrored {len(tables)} Spark tables into {self.reader_path}")
+        """dbt-spark builds the selection; then the BI-facing tables are mirrored into the local DuckDB
+        file (after each selection: the checks on its models read the mirror)."""
+        yield from step.stream(step.dbt.cli(step.args, context=step.context, raise_on_error=False))
+        tables = refresh_mirror(self.settings)
+        step.context.log.info(f"Mirrored {len(tables)} Spark tables into {self.reader_path}")
 
     def newest_landed(self) -> tuple[datetime | None, datetime | None]:
         """The raw tables are views over the landing files: the newest file's modification time stands

@@ -128,7 +128,7 @@ def test_definitions_have_the_partitioned_job_schedule_and_both_sensors(defs) ->
 def test_our_checks_sit_on_the_assets_they_check(defs) -> None:
     from dagster_dbt import get_asset_key_for_model
 
-    from microconv.defs.dbt.assets import microconv_dbt_assets
+    from microconv.defs.dbt.assets import DBT_ASSETS
     from microconv.defs.ingestion.assets import RAW_KEYS
 
     graph = defs.resolve_asset_graph()
@@ -137,9 +137,9 @@ def test_our_checks_sit_on_the_assets_they_check(defs) -> None:
         "raw_events_are_fresh": RAW_KEYS["microconv"],
         "mixpanel_time_is_utc": RAW_KEYS["mixpanel"],
         "no_anomaly_on_latest_complete_day": get_asset_key_for_model(
-            [microconv_dbt_assets], "micro_conversion_anomalies"
+            DBT_ASSETS, "micro_conversion_anomalies"
         ),
-        "no_new_data_test_failure": get_asset_key_for_model([microconv_dbt_assets], "data_test_history"),
+        "no_new_data_test_failure": get_asset_key_for_model(DBT_ASSETS, "data_test_history"),
     }
 
 
@@ -148,13 +148,11 @@ def test_the_raw_assets_are_the_dbt_sources_of_the_staging_models() -> None:
     prepare_manifest()
     from dagster_dbt import get_asset_key_for_source
 
-    from microconv.defs.dbt.assets import microconv_dbt_assets
+    from microconv.defs.dbt.assets import DBT_ASSETS
     from microconv.defs.ingestion.assets import RAW_KEYS
     from microconv.sources import EVENT_SOURCES
 
-    assert {
-        name: get_asset_key_for_source([microconv_dbt_assets], name) for name in EVENT_SOURCES
-    } == RAW_KEYS
+    assert {name: get_asset_key_for_source(DBT_ASSETS, name) for name in EVENT_SOURCES} == RAW_KEYS
 
 
 def test_every_dbt_test_is_an_asset_check() -> None:
@@ -177,10 +175,10 @@ def test_every_dbt_test_is_an_asset_check() -> None:
 def test_every_check_of_ours_blocks_publishing(defs) -> None:
     """Our own checks (dbt's run inside the dbt step, whose failure already stops the run) are
     blocking: publishing waits for them, and a check that errors (a locked file) stops it."""
-    from microconv.defs.dbt.assets import microconv_dbt_assets
+    from microconv.defs.dbt.assets import dbt_check_keys
 
     graph = defs.resolve_asset_graph()
-    ours = set(graph.asset_check_keys) - set(microconv_dbt_assets.check_keys)
+    ours = set(graph.asset_check_keys) - dbt_check_keys()
     assert ours
     assert {key.name: graph.get_check_spec(key).blocking for key in ours} == dict.fromkeys(
         (key.name for key in ours), True
@@ -220,3 +218,20 @@ def test_the_engine_is_chosen_in_one_place() -> None:
         if branch.search(text) and not name.startswith("engines/") and name != "settings.py"
     ]
     assert branching == []
+
+
+def test_the_fingerprint_is_recorded_by_the_runs_last_dbt_selection_only() -> None:
+    """A dbt selection leaves the build record to a later one this run still materializes (which
+    decides a full refresh from the same record); a run of the whole job plans them all."""
+    from types import SimpleNamespace
+
+    from microconv.defs.dbt.assets import DBT_ASSETS, planned_in_run
+
+    (everything,) = DBT_ASSETS
+    some_key = next(iter(everything.keys))
+    whole_job = SimpleNamespace(run=SimpleNamespace(asset_selection=None))
+    only_raw = SimpleNamespace(run=SimpleNamespace(asset_selection=frozenset()))
+    with_it = SimpleNamespace(run=SimpleNamespace(asset_selection=frozenset({some_key})))
+    assert planned_in_run(whole_job, [everything]) and planned_in_run(with_it, [everything])
+    assert not planned_in_run(only_raw, [everything])
+    assert not planned_in_run(whole_job, [])  # no later selection: this one records

@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from microconv.engines.spark import data_driven_descendants, landing_views_args, write_mirror
+from microconv.engines.spark import DATA_DRIVEN_MODEL, landing_views_args, write_mirror
+from microconv.project import prepare_manifest
 from microconv.settings import engine_for, get_settings
 
 
@@ -73,28 +74,55 @@ def test_the_mirror_holds_every_exported_table(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
 
 
-def test_the_models_after_the_data_driven_step_are_its_descendants() -> None:
-    manifest = {
-        "metadata": {"project_name": "microconv"},
-        "child_map": {
-            "model.microconv.int_attribution_paths_summarized": [
-                "model.microconv.int_attribution_data_driven"
-            ],
-            "model.microconv.int_attribution_data_driven": [
-                "model.microconv.channel_attribution",
-                "test.microconv.not_null_int_attribution_data_driven_model",
-            ],
-            "model.microconv.channel_attribution": ["model.microconv.attribution_credits"],
-            "model.microconv.attribution_credits": [],
-            "model.microconv.funnel_steps": [],
-        },
+def _descendants(manifest: dict, start: str) -> set[str]:
+    found, pending = set(), [start]
+    while pending:
+        node = pending.pop()
+        if node not in found:
+            found.add(node)
+            pending += manifest["child_map"].get(node, [])
+    return found
+
+
+def test_the_spark_build_is_dbt_then_the_python_step_then_dbt_as_assets() -> None:
+    """On Spark the data-driven attribution is an asset of its own: after its model's dbt parents,
+    before the model (which dbt only registers) and everything downstream; the two dbt selections
+    together are DuckDB's one selection, models and tests alike."""
+    from dagster import AssetKey
+    from dagster_dbt import get_asset_key_for_model
+
+    from microconv.defs.dbt.assets import DBT_ASSETS, build_assets
+    from microconv.engines import DbtSelection, PythonStep
+    from microconv.engines.duckdb import DuckDBEngine
+    from microconv.engines.spark import SparkEngine
+
+    manifest = json.loads(prepare_manifest().read_text())
+    assert DuckDBEngine.build_plan == (DbtSelection("microconv_dbt_assets"),)
+    assert [type(step) for step in SparkEngine.build_plan] == [DbtSelection, PythonStep, DbtSelection]
+    before, step, after = build_assets(SparkEngine.build_plan)
+    (everything,) = DBT_ASSETS  # this environment's engine: DuckDB
+
+    assert step.key == AssetKey(["data_driven_attribution_credits"])
+    paths = get_asset_key_for_model([before], "int_attribution_paths_summarized")
+    model = get_asset_key_for_model([after], DATA_DRIVEN_MODEL)
+    assert set(step.asset_deps[step.key]) == {paths}
+    assert set(after.asset_deps[model]) == {paths, step.key}
+    assert step.key not in everything.keys and step.key not in everything.asset_deps[model]
+
+    downstream = _descendants(manifest, f"model.microconv.{DATA_DRIVEN_MODEL}")
+    after_models = {key for key in after.keys}
+    assert after_models == {
+        get_asset_key_for_model([everything], manifest["nodes"][unique_id]["name"])
+        for unique_id in downstream
+        if unique_id.startswith("model.")
     }
-    assert data_driven_descendants(manifest) == {
-        "model.microconv.int_attribution_data_driven",
-        "model.microconv.channel_attribution",
-        "test.microconv.not_null_int_attribution_data_driven_model",
-        "model.microconv.attribution_credits",
-    }
+    assert not set(before.keys) & after_models
+    assert set(before.keys) | after_models == set(everything.keys)
+    assert set(before.check_keys) | set(after.check_keys) == set(everything.check_keys)
+    assert (before.op.name, after.op.name) == (
+        "microconv_dbt_assets",
+        "microconv_dbt_assets_after_attribution",
+    )
 
 
 def test_each_engine_offers_the_same_steps(tmp_path: Path, monkeypatch) -> None:

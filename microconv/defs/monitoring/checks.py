@@ -10,16 +10,15 @@ from dagster import (
     ResourceParam,
     asset_check,
 )
-from dagster_dbt import get_asset_key_for_model
 
 from ...alerts import record_alert
 from ...data_test_history import describe_new_failures, new_failures
 from ...settings import Settings
 from ...warehouse import connect
-from ..dbt.assets import microconv_dbt_assets
+from ..dbt.assets import dbt_model_key
 
-DATA_TEST_HISTORY_KEY = get_asset_key_for_model([microconv_dbt_assets], "data_test_history")
-ANOMALIES_KEY = get_asset_key_for_model([microconv_dbt_assets], "micro_conversion_anomalies")
+DATA_TEST_HISTORY_KEY = dbt_model_key("data_test_history")
+ANOMALIES_KEY = dbt_model_key("micro_conversion_anomalies")
 
 # The latest complete day: the model marks the last day of data (still filling) is_complete_day = false
 # and never flags it, so an alert is about a whole day.

@@ -20,7 +20,7 @@ from ...publish import publish
 from ...report.page import write_report
 from ...settings import Settings
 from ...warehouse import WAREHOUSE_POOL
-from ..dbt.assets import microconv_dbt_assets
+from ..dbt.assets import DBT_ASSETS
 from ..jobs.partitions import daily_partitions
 
 PUBLISHED_KEY = AssetKey(["publish", "bi_copy"])
@@ -56,7 +56,7 @@ def refuse_to_publish_after_failures(instance: DagsterInstance, run_id: str) -> 
 
 @asset(
     key=PUBLISHED_KEY,
-    deps=list(microconv_dbt_assets.keys),
+    deps=[key for assets in DBT_ASSETS for key in assets.keys],
     group_name="publish",
     kinds={"duckdb", "parquet"},
     partitions_def=daily_partitions,
