@@ -19,6 +19,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from fixed_cost import bench_fixed_cost
 from measure import Samples, environment, repeat, run_measured
 from window_funnel import bench_window_funnel
 
@@ -243,6 +244,9 @@ def main() -> int:
         "--incremental-repeats", type=int, help="repeats of the incremental figure (default: --repeats)"
     )
     parser.add_argument("--no-job", action="store_true", help="skip the Dagster job at every size")
+    parser.add_argument(
+        "--fixed-cost-events", type=int, default=10_000, help="events of the fixed-cost run (0 to skip)"
+    )
     parser.add_argument("--work", default=str(PROJECT / "bench" / "work"))
     args = parser.parse_args()
     work = Path(args.work)
@@ -258,6 +262,10 @@ def main() -> int:
             "dbt_build_time_ratio": large["dbt_build_seconds"] / small["dbt_build_seconds"],
         }
     results["markov"] = bench_markov(Path(results["sizes"][-1]["warehouse"]), args.repeats)
+    if args.fixed_cost_events:
+        # A whole `microconv run` on a small warehouse: what dbt costs and what everything else costs.
+        results["fixed_cost"] = bench_fixed_cost(args.fixed_cost_events, 30, args.repeats, work, _generate)
+        print(json.dumps(results["fixed_cost"], indent=2), flush=True)
     if args.incremental_events:
         results["incremental"] = bench_incremental(
             args.incremental_events, args.incremental_days, args.incremental_repeats or args.repeats, work
