@@ -57,8 +57,8 @@ pytest: install
 test-spark: install-spark
 	$(BIN)/pytest -m spark tests/spark --durations=5
 
-# Dagster's instance (docs/operations.md): PostgreSQL when DAGSTER_POSTGRES_URL is set (production: fewer
-# milliseconds per event, concurrent runs), else SQLite files in DAGSTER_HOME.
+# Dagster's instance (docs/operations.md): SQLite files in DAGSTER_HOME (the faster for one run at a time),
+# or PostgreSQL when DAGSTER_POSTGRES_URL is set (production: concurrent runs, steadier on a busy disk).
 DAGSTER_YAML ?= $(if $(DAGSTER_POSTGRES_URL),dagster.postgres.yaml,dagster.yaml)
 
 dagster-home:
