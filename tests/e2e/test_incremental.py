@@ -25,8 +25,8 @@ pytestmark = pytest.mark.e2e
 # after the first carry events of earlier days (also later than the 3-day lookback).
 CONFIG = GeneratorConfig(events=6_000, days=3, seed=5, dirty_share=0.03, late_share=0.15)
 FIRST_DAY = "2026-01-01"
-# Run-scoped bookkeeping: which devices the last run recomputed.
-RUN_SCOPED = {"intermediate.int_devices_reprocessed"}
+# Run-scoped bookkeeping: which devices and dates the last run recomputed.
+RUN_SCOPED = {"intermediate.int_devices_reprocessed", "intermediate.int_dates_reprocessed"}
 
 
 @dataclass

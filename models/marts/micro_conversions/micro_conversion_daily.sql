@@ -1,14 +1,27 @@
 {#- One row per date × micro-conversion: occurrences, distinct users and sessions, and the share of
     the day's sessions with the micro-conversion. Every micro-conversion of the catalogue gets a row
-    for every day with sessions, zero when it did not happen (so drops to zero stay visible). -#}
-with
+    for every day with sessions, zero when it did not happen (so drops to zero stay visible).
+    Incremental by date: a run recomputes the days in int_dates_reprocessed (replacing all their rows)
+    from the sessions that started on them and the micro-conversions that occurred on them or belong to
+    those sessions; every other day's rows stay. -#}
+{{ reprocessed_dates_config('date_day', ['date_day', 'micro_conversion']) }}
 
-micro_conversions as (
-    select * from {{ ref('fct_micro_conversions') }}
-),
+with
 
 sessions as (
     select * from {{ ref('fct_sessions') }}
+    {%- if is_incremental() %}
+    where {{ in_reprocessed_dates('session_date') }}
+    {%- endif %}
+),
+
+micro_conversions as (
+    select * from {{ ref('fct_micro_conversions') }}
+    {%- if is_incremental() %}
+    where
+        {{ in_reprocessed_dates('occurred_date') }}
+        or session_key in (select sessions.session_key from sessions)
+    {%- endif %}
 ),
 
 definitions as (
@@ -36,6 +49,9 @@ daily_micro_conversions as (
         count(distinct user_key) as users,
         count(distinct session_key) as sessions
     from micro_conversions
+    {%- if is_incremental() %}
+    where {{ in_reprocessed_dates('occurred_date') }}
+    {%- endif %}
     group by occurred_date, micro_conversion
 ),
 

@@ -1,6 +1,10 @@
 {#- One row per event date: every raw row is counted once, as clean (it reached the sessionized event
     stream), quarantined (with its reason) or a removed duplicate. Rows whose timestamp cannot be parsed
-    are dated by their load date. -#}
+    are dated by their load date. Incremental by date: a run recounts the days in int_dates_reprocessed
+    (every date of a raw row from a file not yet committed as processed; rows never change status once
+    validated) and keeps the others. -#}
+{{ reprocessed_dates_config('event_date', 'event_date') }}
+
 with
 
 staged_events as (
@@ -9,10 +13,16 @@ staged_events as (
 
 clean_events as (
     select * from {{ ref('int_events_sessionized') }}
+    {%- if is_incremental() %}
+    where {{ in_reprocessed_dates('event_date') }}
+    {%- endif %}
 ),
 
 quarantined_events as (
     select * from {{ ref('quarantined_events') }}
+    {%- if is_incremental() %}
+    where {{ in_reprocessed_dates('event_date') }}
+    {%- endif %}
 ),
 
 dated_events as (
@@ -20,6 +30,9 @@ dated_events as (
         staged_events.*,
         coalesce(staged_events.event_date, cast(staged_events.loaded_at as date)) as accounting_date
     from staged_events
+    {%- if is_incremental() %}
+    where {{ in_reprocessed_dates('coalesce(staged_events.event_date, cast(staged_events.loaded_at as date))') }}
+    {%- endif %}
 ),
 
 raw_counts as (
