@@ -40,6 +40,7 @@ HISTORY_VARS = (
     "engaged_session_seconds",
     "event_sources",
     "future_timestamp_tolerance_minutes",
+    "late_arrival_threshold_hours",
     "min_valid_event_date",
     "mixpanel_timezone",
     "order_id_placeholders",
