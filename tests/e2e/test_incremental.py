@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -111,6 +112,20 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Warehouses:
     return Warehouses(daily / "microconv.duckdb", full / "microconv.duckdb", rerun, crashed, crash_log, files)
 
 
+def _wait_for_group_exit(group: int, timeout: float = 60.0) -> None:
+    """Wait until every process of the killed group (dbt below the run) is gone: the leader's exit
+    does not mean its children have released the DuckDB file lock yet (on a busy machine they
+    outlive it by moments)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"processes of the killed group {group} still run after {timeout} s")
+
+
 def _killed_mid_build(day: str, warehouse: Path) -> str:
     """Run `microconv run` for the day in a subprocess and SIGKILL its process group as soon as dbt
     has committed fct_sessions (and before the run ends); returns what the run logged."""
@@ -138,6 +153,7 @@ def _killed_mid_build(day: str, warehouse: Path) -> str:
             break
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, "".join(lines[-20:])
+    _wait_for_group_exit(process.pid)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         committed = con.execute("select count(*) from intermediate.int_files_processed").fetchone()[0]
     return f"killed with {committed} files committed\n" + "".join(lines)
