@@ -61,6 +61,8 @@ LANDING_SUFFIXES: tuple[str, ...] = (
     ".parquet",
     ".csv",
     ".csv.gz",
+    ".tsv",
+    ".tsv.gz",
     ".jsonl",
     ".jsonl.gz",
     ".ndjson",
@@ -166,7 +168,7 @@ def landing_format(path: Path) -> str | None:
         return None
     if name.endswith(".parquet"):
         return "parquet"
-    if ".csv" in name:
+    if ".csv" in name or ".tsv" in name:
         return "csv"
     return "json"
 
@@ -296,7 +298,7 @@ def landing_reader() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _move_aside(path: Path, landing_dir: Path, error: str) -> Path:
+def move_aside(path: Path, landing_dir: Path, error: str) -> Path:
     target_dir = landing_dir / REJECTED_DIR_NAME
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / path.name
@@ -380,6 +382,19 @@ def load_landing_files(
     return report
 
 
+def reject_file(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path, error: BaseException) -> str:
+    """Move a file that cannot be loaded to `<landing>/_rejected/` with its reason beside it, record it
+    in raw.rejected_files and log it; returns the reason."""
+    message = describe_load_error(error)
+    moved = move_aside(path, landing_dir, message)
+    con.execute(
+        "insert into raw.rejected_files values (?, ?, ?, ?, ?)",
+        [file_digest(moved), str(path), str(moved), message, datetime.now(UTC).replace(tzinfo=None)],
+    )
+    log.error("Could not load %s (moved to %s): %s", path, moved, message)
+    return message
+
+
 def _load_one(
     con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path, source: EventSource, report: LoadReport
 ) -> None:
@@ -387,14 +402,7 @@ def _load_one(
     try:
         rows = load_file(con, path, landing_dir, source)
     except (*UNREADABLE_FILE_ERRORS, MissingColumnError) as error:
-        message = describe_load_error(error)
-        moved = _move_aside(path, landing_dir, message)
-        con.execute(
-            "insert into raw.rejected_files values (?, ?, ?, ?, ?)",
-            [file_digest(moved), str(path), str(moved), message, datetime.now(UTC).replace(tzinfo=None)],
-        )
-        log.error("Could not load %s (moved to %s): %s", path, moved, message)
-        report.rejected.append((str(path), message))
+        report.rejected.append((str(path), reject_file(con, path, landing_dir, error)))
         return
     if rows < 0:
         report.skipped.append(str(path))
@@ -454,7 +462,7 @@ def load_event_sources(
     return reports
 
 
-def rejected_summary(reports: Iterable[tuple[EventSource, Path, LoadReport]]) -> str | None:
+def rejected_summary(reports: Iterable[tuple[EventSource | None, Path, LoadReport]]) -> str | None:
     """One message for the landing files rejected by this load (None when none were), saying how to
     build from the rest anyway."""
     rejected = [f"{path} ({error})" for _, _, report in reports for path, error in report.rejected]
@@ -470,6 +478,7 @@ def rejected_summary(reports: Iterable[tuple[EventSource, Path, LoadReport]]) ->
 def load_and_report(settings: Settings, say: Callable[[str], None]) -> int:
     """`microconv load`: load every source's new files under the run lock, report per source; the exit
     code (1 when nothing could be loaded, or a file was rejected without best effort)."""
+    from .spend import load_spend_files
     from .warehouse import WarehouseBusyError, connect, run_lock
 
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
@@ -482,6 +491,7 @@ def load_and_report(settings: Settings, say: Callable[[str], None]) -> int:
                 settings.event_sources,
                 settings.landing_dir_overrides,
             )
+            spend = load_spend_files(con, settings.spend_dir, settings.landing_glob)
     except (WarehouseBusyError, LandingDirMissingError) as error:
         say(f"Nothing was loaded: {error}")
         return 1
@@ -494,7 +504,15 @@ def load_and_report(settings: Settings, say: Callable[[str], None]) -> int:
         )
         for path, error in report.rejected:
             say(f"  rejected {path}: {error}")
-    rejected = rejected_summary(reports)
+    if settings.spend_dir.is_dir():
+        say(
+            f"Ad spend reports ({settings.spend_dir}): loaded {spend.rows_loaded:,} rows from "
+            f"{len(spend.loaded)} files ({len(spend.skipped)} already loaded, "
+            f"{len(spend.rejected)} rejected)."
+        )
+        for path, error in spend.rejected:
+            say(f"  rejected {path}: {error}")
+    rejected = rejected_summary([*reports, (None, settings.spend_dir, spend)])
     if rejected and not settings.best_effort:
         say(rejected)
         return 1

@@ -14,6 +14,7 @@ source applied. Settings also builds the environment of dbt and of every other s
 | MICROCONV_DUCKDB_PATH       | <project>/warehouse/microconv.duckdb      |
 | MICROCONV_LANDING_DIR       | <project>/data/landing/events             |
 | MICROCONV_<VENDOR>_LANDING_DIR | <landing dir>/../<vendor> (sources.py) |
+| MICROCONV_SPEND_LANDING_DIR | <landing dir>/../spend (ad-platform spend reports, spend.py) |
 | MICROCONV_EVENT_SOURCES     | microconv (read by dbt: var event_sources)|
 | MICROCONV_PUBLISH_DIR       | <project>/warehouse/publish               |
 | MICROCONV_METRICFLOW_DIR    | <project>/warehouse/metricflow (MetricFlow's private copy) |
@@ -95,6 +96,8 @@ class Settings:
     dagster_home: Path | None = None
     # Passed to dbt only when set: OPTIONAL_DBT_VARIABLES.
     dbt_passthrough: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # The ad-spend landing folder when MICROCONV_SPEND_LANDING_DIR sets it (else `spend_dir`'s default).
+    spend_landing_dir: Path | None = None
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed (the CLI's --best-effort, --verbose, the demo's source)."""
@@ -135,6 +138,7 @@ class Settings:
             progress=bool(values["progress"]),
             dagster_home=_path(dagster_home) if dagster_home else None,
             dbt_passthrough=dict(values["dbt_passthrough"]),
+            spend_landing_dir=_path(values["spend_landing_dir"]) if values.get("spend_landing_dir") else None,
         )
 
     @property
@@ -152,6 +156,12 @@ class Settings:
     def landing_dir_of(self, source: EventSource) -> Path:
         """A source's landing directory: the contract's, or a vendor's (overridden or beside it)."""
         return source.landing_dir(self.landing_dir, self.landing_dir_overrides.get(source.name))
+
+    @property
+    def spend_dir(self) -> Path:
+        """The ad-spend landing folder: MICROCONV_SPEND_LANDING_DIR, else a sibling of the event
+        contract's landing folder (data/landing/events -> data/landing/spend)."""
+        return self.spend_landing_dir or self.landing_dir.parent / "spend"
 
     def landing_dirs(self) -> dict[str, Path]:
         return {name: self.landing_dir_of(source) for name, source in EVENT_SOURCES.items()}
@@ -265,6 +275,7 @@ VERBATIM_VARIABLES = {
     "mixpanel_timezone": "MICROCONV_MIXPANEL_TIMEZONE",
     "dbt_target_path": "MICROCONV_DBT_TARGET_PATH",
     "dagster_home": "DAGSTER_HOME",
+    "spend_landing_dir": "MICROCONV_SPEND_LANDING_DIR",
 }
 
 
@@ -314,6 +325,11 @@ def get_settings() -> Settings:
         progress=not os.environ.get("MICROCONV_NO_PROGRESS"),
         dagster_home=_path_from_env("DAGSTER_HOME", project_dir / ".dagster_home"),
         dbt_passthrough={name: os.environ[name] for name in OPTIONAL_DBT_VARIABLES if os.environ.get(name)},
+        spend_landing_dir=(
+            _path_from_env("MICROCONV_SPEND_LANDING_DIR", Path())
+            if os.environ.get("MICROCONV_SPEND_LANDING_DIR")
+            else None
+        ),
     )
 
 

@@ -6,7 +6,7 @@
     SQL); rows keep their order within a file. Run before a build:
     dbt run-operation stage_landing_files --target spark --args '{landing_dir: /abs/data/landing/events,
     vendor_files: {ga4: {path: /abs/data/landing/ga4, format: parquet}}}' -#}
-{% macro stage_landing_files(landing_dir=none, vendor_files={}) %}
+{% macro stage_landing_files(landing_dir=none, vendor_files={}, spend_path=none) %}
     {#- The contract's columns: the event stream's, less where a row came from and the load bookkeeping. -#}
     {%- set contract_columns = event_stream_columns()[2:-4] -%}
     {% do run_query("create schema if not exists raw") %}
@@ -35,6 +35,21 @@
             {% do run_query(_empty_raw_view(vendor ~ '_events', ['cast(null as string) as record'])) %}
         {%- endif -%}
     {%- endfor %}
+    {#- Spend reports: the Python step (microconv.spend) maps them onto raw.ad_spend's columns in one
+        Parquet file, as the DuckDB loader inserts them. -#}
+    {%- set spend_columns = ['date', 'platform', 'source', 'medium', 'campaign', 'ad_group', 'cost', 'currency',
+        'impressions', 'clicks', 'report_format', 'raw_row', '_source_file', '_file_id', '_source_row',
+        '_ingested_at'] -%}
+    {%- if spend_path -%}
+        {% do run_query("create or replace view raw.ad_spend as select " ~ spend_columns | join(', ')
+            ~ " from parquet.`" ~ spend_path.rstrip('/') ~ "`") %}
+    {%- else -%}
+        {%- set empty_spend = [] -%}
+        {%- for column in spend_columns[:-4] -%}
+            {%- do empty_spend.append('cast(null as string) as ' ~ column) -%}
+        {%- endfor -%}
+        {% do run_query(_empty_raw_view('ad_spend', empty_spend)) %}
+    {%- endif %}
     {{ log("raw tables now read " ~ (landing_dir or 'no contract files') ~ " and " ~ (vendor_files | list | join(', ') or 'no vendor files'), info=true) }}
 {% endmacro %}
 

@@ -44,6 +44,7 @@ class SettingsResource(ConfigurableResource):
     progress: bool
     dagster_home: str | None = None
     dbt_passthrough: dict[str, str]
+    spend_landing_dir: str | None = None
 
     def settings(self) -> Settings:
         return Settings.from_config({name: getattr(self, name) for name in Settings.__dataclass_fields__})

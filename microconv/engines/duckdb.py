@@ -15,6 +15,7 @@ from dagster import MetadataValue
 from ..ingest import load_event_sources, rejected_summary, source_name
 from ..settings import Settings
 from ..sources import EVENT_SOURCES, EventSource
+from ..spend import load_spend_files
 from ..warehouse import connect, ensure_writable, open_warehouse
 from . import BuildPlan, BuildStep, DbtSelection, StagedRaw
 
@@ -107,7 +108,19 @@ class DuckDBEngine:
                     "new_rows_by_event_day": MetadataValue.json(dict(by_day)),
                     "total_raw_rows": int(total_rows),
                 }
-        staged.rejected = rejected_summary(loads)
+            spend = load_spend_files(con, settings.spend_dir, settings.landing_glob)
+            staged.metadata["ad_spend"] = {
+                "landing_dir": MetadataValue.path(str(settings.spend_dir)),
+                "rows_loaded": spend.rows_loaded,
+                "files_loaded": len(spend.loaded),
+                "files_skipped": len(spend.skipped),
+                "files_rejected": len(spend.rejected),
+                "rejected_files": MetadataValue.json(
+                    [{"file": path, "error": error} for path, error in spend.rejected]
+                ),
+                "total_raw_rows": int(con.execute("select count(*) from raw.ad_spend").fetchone()[0]),
+            }
+        staged.rejected = rejected_summary([*loads, (None, settings.spend_dir, spend)])
         return staged
 
     def build(self, step: BuildStep) -> Iterator[Any]:

@@ -43,6 +43,7 @@ from ..ingest import (
 from ..publish import PUBLISHED_SCHEMAS
 from ..settings import Settings, get_settings
 from ..sources import EVENT_SOURCES, EventSource
+from ..spend import ensure_spend_table, insert_raw_spend, normalized_spend_rows
 from ..sql import quote_identifier, quote_literal
 from . import BuildPlan, BuildStep, DbtSelection, PythonStep, StagedRaw
 
@@ -124,6 +125,23 @@ def landing_views_args(settings: Settings) -> dict:
             parquet = any(path.suffix == ".parquet" for path in files)
             vendor_files[name] = {"path": str(folder), "format": "parquet" if parquet else "json"}
     return {"landing_dir": landing_dir, "vendor_files": vendor_files}
+
+
+def write_spend_parquet(settings: Settings) -> tuple[str | None, int, list[tuple[str, str]]]:
+    """The spend reports mapped onto raw.ad_spend's columns (microconv.spend), written to one Parquet
+    file under MICROCONV_SPARK_DIR for the raw.ad_spend view: (its path, None without rows; the row
+    count; the files that could not be read)."""
+    rows, rejected = normalized_spend_rows(settings.spend_dir, settings.landing_glob)
+    target = settings.spark_dir / "raw_ad_spend"
+    shutil.rmtree(target, ignore_errors=True)
+    if not rows:
+        return None, 0, rejected
+    target.mkdir(parents=True)
+    with duckdb.connect() as con:
+        ensure_spend_table(con)
+        insert_raw_spend(con, rows)
+        con.execute(f"copy raw.ad_spend to '{target / 'ad_spend.parquet'}' (format parquet)")
+    return str(target), len(rows), rejected
 
 
 def run_in_own_process(settings: Settings, *arguments: str) -> str:
@@ -227,7 +245,8 @@ class SparkEngine:
         the raw tables views over the landing files."""
         settings, staged = self.settings, StagedRaw()
         check_landing_dirs(settings.landing_dir, settings.event_sources, settings.landing_dir_overrides)
-        arguments = json.dumps(landing_views_args(settings))
+        spend_path, spend_rows, spend_rejected = write_spend_parquet(settings)
+        arguments = json.dumps({**landing_views_args(settings), "spend_path": spend_path})
         with settings.dbt_environment():
             dbt.cli(["run-operation", "stage_landing_files", "--args", arguments]).wait()
         for name, source in EVENT_SOURCES.items():
@@ -239,6 +258,16 @@ class SparkEngine:
                 "landing_files": len(files),
                 "landing_bytes": sum(path.stat().st_size for path in files),
             }
+        staged.metadata["ad_spend"] = {
+            "engine": "spark",
+            "landing_dir": MetadataValue.path(str(settings.spend_dir)),
+            "rows_staged": spend_rows,
+            "files_rejected": len(spend_rejected),
+        }
+        if spend_rejected:
+            staged.rejected = f"{len(spend_rejected)} spend report(s) could not be read: " + "; ".join(
+                f"{path} ({error})" for path, error in spend_rejected
+            )
         return staged
 
     def build(self, step: BuildStep) -> Iterator[Any]:

@@ -21,6 +21,17 @@ from ..jobs.partitions import daily_partitions
 # One asset per raw table: raw/events (the contract), raw/ga4_events, raw/segment_events, …
 RAW_KEYS = {name: AssetKey(["raw", source.raw_table]) for name, source in EVENT_SOURCES.items()}
 RAW_EVENTS_KEY = RAW_KEYS["microconv"]
+# Ad-platform spend reports (microconv/spend.py), loaded in the same step.
+RAW_KEYS["ad_spend"] = AssetKey(["raw", "ad_spend"])
+AD_SPEND_SPEC = AssetSpec(
+    key=RAW_KEYS["ad_spend"],
+    group_name="raw",
+    kinds={"duckdb", "python"},
+    description=(
+        "One row per row of an ad-platform spend report (the spend contract, Google Ads, Meta, Microsoft "
+        "Advertising or Yandex Direct exports), mapped onto the spend contract as text: raw.ad_spend."
+    ),
+)
 
 
 def _spec(source: EventSource) -> AssetSpec:
@@ -39,14 +50,15 @@ def _spec(source: EventSource) -> AssetSpec:
 
 @multi_asset(
     name="raw_events",
-    specs=[_spec(source) for source in EVENT_SOURCES.values()],
+    specs=[*(_spec(source) for source in EVENT_SOURCES.values()), AD_SPEND_SPEC],
     partitions_def=daily_partitions,
     pool=WAREHOUSE_POOL,
     backfill_policy=BackfillPolicy.single_run(),
     description=(
         "Loads new landing files (parquet/csv/jsonl, optionally gzipped) into the raw tables: the event "
         "contract's into raw.events, each vendor export's (GA4, Segment, Snowplow, Mixpanel) into "
-        "raw.<vendor>_events. Each file is loaded once (by content hash) whatever the partition; "
+        "raw.<vendor>_events, and ad-platform spend reports into raw.ad_spend. "
+        "Each file is loaded once (by content hash) whatever the partition; "
         "unreadable files and contract files lacking a required column are moved to _rejected/ and fail "
         "the run unless MICROCONV_BEST_EFFORT=1; an enabled source's missing landing folder fails it too. "
         "The partition only tells the dbt step "
