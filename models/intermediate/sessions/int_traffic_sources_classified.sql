@@ -1,4 +1,5 @@
-{#- One row per distinct (utm_source, utm_medium, utm_campaign, referrer_host) seen on a clean event,
+{#- One row per distinct (utm_source, utm_medium, utm_campaign, referrer_host) seen on a clean event or
+    a clean ad spend row (int_ad_spend_rows: its utm_campaign, no referrer),
     with GA4's default channel group ("[GA4] Default channel group",
     support.google.com/analytics/answer/9756891): the first rule of channel_grouping_rules (by
     rule_order) that matches. As GA4 does, untagged traffic gets a source / medium first: a link from
@@ -33,6 +34,16 @@ source_categories as (
     from {{ ref('traffic_source_categories') }}
 ),
 
+-- Ad spend is classified with the same rules (fct_ad_spend): its source / medium / campaign, no referrer.
+spend as (
+    select
+        utm_source,
+        utm_medium,
+        utm_campaign
+    from {{ ref('int_ad_spend_rows') }}
+    where row_status = 'clean'
+),
+
 traffic_sources as (
     select distinct
         coalesce(utm_source, '') as source_value,
@@ -40,6 +51,13 @@ traffic_sources as (
         coalesce(utm_campaign, '') as campaign_value,
         coalesce(referrer_host, '') as referrer_value
     from events
+    union
+    select
+        coalesce(utm_source, '') as source_value,
+        coalesce(utm_medium, '') as medium_value,
+        coalesce(utm_campaign, '') as campaign_value,
+        '' as referrer_value
+    from spend
 ),
 
 referrers_typed as (
