@@ -73,3 +73,12 @@
         else {{ dbt.concat([expression, "'Z'"]) }}
     end
 {%- endmacro %}
+
+{#- A YYYY-MM-DD text as a date; null when it is not one. -#}
+{% macro safe_to_date(expression) -%}
+    {{ return(adapter.dispatch('safe_to_date', 'microconv')(expression)) }}
+{%- endmacro %}
+
+{% macro default__safe_to_date(expression) -%}
+    try_cast({{ expression }} as date)
+{%- endmacro %}

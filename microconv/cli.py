@@ -43,7 +43,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
         dirty_share=args.dirty_share,
         late_share=args.late_share,
     )
-    request = GenerateRequest(config, out, args.format, args.gzip, args.overwrite, args.verbose, args.vendor)
+    spend_out = None
+    if not args.no_spend:
+        spend_out = (
+            Path(args.spend_out)
+            if args.spend_out
+            else (out.parent / "spend" if args.out else settings.spend_dir)
+        )
+    request = GenerateRequest(
+        config, out, args.format, args.gzip, args.overwrite, args.verbose, args.vendor, spend_out
+    )
     return 0 if generate_landing_files(request) is not None else 2
 
 
@@ -205,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the files an earlier generate wrote in --out (listed in its _manifest.json); other "
         "files are never deleted, and a folder holding landing files generate did not write is refused",
     )
+    gen.add_argument(
+        "--spend-out",
+        help="folder for the ad spend reports of the simulated paid traffic (default: the spend landing "
+        "folder, MICROCONV_SPEND_LANDING_DIR, or a 'spend' folder beside --out)",
+    )
+    gen.add_argument("--no-spend", action="store_true", help="write no ad spend reports")
     gen.add_argument("--verbose", action="store_true", help="show progress for small runs too")
     gen.set_defaults(func=cmd_generate)
 

@@ -155,6 +155,27 @@ class GenerateRequest:
     overwrite: bool = False
     verbose: bool = False
     vendor: str | None = None
+    # Where to write the ad spend reports of the simulated paid traffic (None: none).
+    spend_out: Path | None = None
+
+
+def _spend_folder(request: GenerateRequest) -> Path | None:
+    """The spend folder to generate into, None (after saying why) when it holds files generate did not
+    write, or earlier generated reports without `overwrite`; its earlier reports removed on overwrite."""
+    folder = request.spend_out
+    if folder is None:
+        return None
+    if foreign_files(folder):
+        say(f"No ad spend reports generated: {folder} holds spend files microconv did not write.")
+        return None
+    if generated_names(folder) and not request.overwrite:
+        say(
+            f"No ad spend reports generated: {folder} already holds generated reports "
+            "(--overwrite replaces them)."
+        )
+        return None
+    remove_generated(folder)
+    return folder
 
 
 def generate_landing_files(request: GenerateRequest) -> list[Path] | None:
@@ -181,8 +202,15 @@ def generate_landing_files(request: GenerateRequest) -> list[Path] | None:
     config = request.config
     started = time.perf_counter()
     progress = say if config.events >= 100_000 or request.verbose else None
+    spend_dir = _spend_folder(request)
     result = generate(
-        config, out, request.file_format, compress=request.gzip, progress=progress, vendor=request.vendor
+        config,
+        out,
+        request.file_format,
+        compress=request.gzip,
+        progress=progress,
+        vendor=request.vendor,
+        spend_dir=spend_dir,
     )
     elapsed = time.perf_counter() - started
     say(
@@ -190,6 +218,10 @@ def generate_landing_files(request: GenerateRequest) -> list[Path] | None:
         f"in {elapsed:.1f}s ({result.rows / max(elapsed, 1e-9):,.0f} rows/s); "
         f"manifest: {out / '_manifest.json'}"
     )
+    if spend_dir is not None:
+        spend_files = [spend_dir / name for name in sorted(generated_names(spend_dir))]
+        say(f"Generated {len(spend_files)} ad spend reports under {spend_dir}")
+        return [*result.files, *spend_files]
     return result.files
 
 
@@ -230,6 +262,12 @@ def demo_refusals(settings: Settings) -> list[str]:
                 f"{folder} ({each.landing_dir_setting}) holds {len(foreign)} landing file(s) the demo did "
                 f"not write ({names}{', …' if len(foreign) > 3 else ''})"
             )
+    foreign = foreign_files(settings.spend_dir)
+    if foreign:
+        refusals.append(
+            f"{settings.spend_dir} (MICROCONV_SPEND_LANDING_DIR) holds {len(foreign)} spend file(s) the demo "
+            "did not write"
+        )
     # Fresh or not, demo events never go into (nor replace) a warehouse holding other data.
     if settings.duckdb_path.exists():
         reason = not_a_demo_warehouse(settings.duckdb_path)
@@ -280,6 +318,7 @@ def _demo(request: DemoRequest, settings: Settings) -> int:
             overwrite=True,
             verbose=True,
             vendor=None if source.is_contract else source.name,
+            spend_out=settings.spend_dir,
         )
     )
     if files is None:

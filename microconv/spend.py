@@ -23,11 +23,11 @@ one raw row; the staging model stg_ad_spend__reports types the rows and quaranti
 spend (a `Total:` row, an unparseable date or cost) with its reason. A file whose header matches no
 format is rejected as a file (moved to `_rejected/` with the reason), like an unreadable event file.
 
-Sources of the column names: Google Ads' report downloads (support.google.com/google-ads/answer/2375431),
-Meta Ads Manager's export (facebook.com/business/help/1696444733990767), Microsoft Advertising's report
-columns (learn.microsoft.com/advertising/reporting-service/campaignperformancereportcolumn), Yandex
-Direct's Reports service (yandex.com/dev/direct/doc/en/report-format, headers returnMoneyInMicros,
-skipReportHeader, skipReportSummary).
+Sources of the column names: Google Ads Help, "Download a report" (CSV and Excel CSV); Meta Business
+Help Center, "Export data from Ads Manager"; Microsoft Advertising's Reporting service,
+CampaignPerformanceReportColumn (learn.microsoft.com/advertising/reporting-service); Yandex Direct's
+Reports service (yandex.com/dev/direct/doc/en/reports; headers returnMoneyInMicros, skipReportHeader,
+skipReportSummary).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from ..progress import progress_bar
 from . import catalog
 from .simulate import EVENT_CODE, EVENT_NAMES, GeneratorConfig, simulate, traffic_options
+from .spend import write_spend_reports
 from .vendors import VENDOR_FORMATS, VendorFormat, register_lookups, vendor_select
 
 FORMATS = ("parquet", "csv", "jsonl")
@@ -138,6 +139,9 @@ class LandingRows:
     loaded_ms: np.ndarray
     day_bounds: list[tuple[str, int, int]]  # (load date, first row, end row)
     manifest: dict
+    # Each simulated session's day index (from start_date) and traffic option: the demo's ad spend.
+    session_day: np.ndarray
+    session_option: np.ndarray
 
     def arrow_slice(self, start: int, end: int) -> pa.Table:
         """The rows of [start, end) in file order (load time, then source event)."""
@@ -338,6 +342,8 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> LandingRows:
         loaded_ms=loaded_ms,
         day_bounds=day_bounds,
         manifest=manifest,
+        session_day=(sessions.start // 86_400).astype(np.int64),
+        session_option=sessions.option,
     )
 
 
@@ -477,12 +483,19 @@ def generate(
     compress: bool = False,
     progress: Progress | None = None,
     vendor: str | None = None,
+    spend_dir: Path | None = None,
 ) -> GenerationResult:
     """Generate demo events into `out_dir` (in a vendor's export format when `vendor` is given) and
-    write `_manifest.json` describing what was injected."""
+    write `_manifest.json` describing what was injected; with `spend_dir`, also the ad-platform spend
+    reports of the simulated paid traffic there (generator/spend.py)."""
     report = progress or (lambda message: None)
     rows = build_rows(config, report)
     files = write_landing_files(rows, config.seed, out_dir, file_format, compress, report, vendor)
+    if spend_dir is not None:
+        spend_files = write_spend_reports(
+            rows.session_day, rows.session_option, config.start_date, config.days, config.seed, spend_dir
+        )
+        report(f"wrote {len(spend_files)} ad spend reports to {spend_dir}")
     manifest = rows.manifest
     if vendor is not None:
         _describe_vendor_rows(manifest, VENDOR_FORMATS[vendor])
