@@ -219,7 +219,8 @@ def meta_ads_export(rows: list[SpendRow], start: date, end: date) -> str:
     return _csv(body)
 
 
-def yandex_wizard_export(start: date, days: int, rng: np.random.Generator) -> str:
+def yandex_wizard_export(start: date, days: int, rng: np.random.Generator) -> tuple[str, float]:
+    """The export's text and its total cost (RUB)."""
     platform, campaign, daily_cost = UNTRACKED_CAMPAIGN
     del platform
     body = [["Дата", "Кампания", "Показы", "Клики", "Расход (руб.)"]]  # noqa: RUF001
@@ -240,7 +241,7 @@ def yandex_wizard_export(start: date, days: int, rng: np.random.Generator) -> st
             ]
         )
     body.append(["Итого", "", "", "", f"{total:,.2f}".replace(",", " ").replace(".", ",")])
-    return _csv(body, delimiter=";")
+    return _csv(body, delimiter=";"), round(total, 2)
 
 
 def contract_file(rows: list[SpendRow]) -> str:
@@ -282,18 +283,20 @@ def contract_file(rows: list[SpendRow]) -> str:
 def write_spend_reports(
     session_day: np.ndarray, session_option: np.ndarray, start: date, days: int, seed: int, out_dir: Path
 ) -> list[Path]:
-    """Write the demo's spend reports into `out_dir` and its `_manifest.json` (the files written, rows
-    and cost per platform); returns the files."""
+    """Write the demo's spend reports into `out_dir` and its `_manifest.json` (the files written, the
+    summary rows, the cost per platform and currency);
+    returns the files."""
     rng = np.random.default_rng(seed + 24)
     rows = spend_rows(paid_clicks(session_day, session_option, days, rng), start, rng)
     end = start + timedelta(days=days - 1)
     stamp = f"{start:%Y%m%d}_{end:%Y%m%d}"
+    yandex_text, yandex_total = yandex_wizard_export(start, days, rng)
     out_dir.mkdir(parents=True, exist_ok=True)
     documents = {
         f"google_ads_campaign_report_{stamp}.csv": (google_ads_report(rows, start, end), "utf-8"),
         f"microsoft_ads_campaign_performance_{stamp}.csv": (microsoft_ads_report(rows), "utf-8"),
         f"meta_ads_manager_{stamp}.csv": (meta_ads_export(rows, start, end), "utf-8"),
-        f"yandex_direct_report_wizard_{stamp}.csv": (yandex_wizard_export(start, days, rng), "utf-8"),
+        f"yandex_direct_report_wizard_{stamp}.csv": (yandex_text, "utf-8"),
         f"spend_contract_{stamp}.csv": (contract_file(rows), "utf-8"),
     }
     files = []
@@ -305,9 +308,11 @@ def write_spend_reports(
     for row in rows:
         key = f"{row.option.platform} ({row.option.currency})"
         cost_by_platform[key] = round(cost_by_platform.get(key, 0.0) + row.cost, 2)
+    cost_by_platform[f"{UNTRACKED_CAMPAIGN[0]} (RUB)"] = yandex_total
     manifest = {
         "files": [path.name for path in files],
-        "spend_rows": len(rows),
+        # Summary rows (Google's total, Microsoft's footer, Yandex's Итого) are not spend rows.
+        "summary_rows": 3,
         "cost_by_platform": cost_by_platform,
         "untracked_campaign": UNTRACKED_CAMPAIGN[1],
     }

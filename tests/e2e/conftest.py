@@ -31,7 +31,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
-        generation = generate(CONFIG, landing, "parquet")
+        # Ad spend reports of the simulated paid traffic go to the spend folder beside the landing folder.
+        generation = generate(CONFIG, landing, "parquet", spend_dir=root / "spend")
         (landing / "truncated_upload.parquet").write_bytes(b"PAR1 not really parquet")
 
         from microconv.runner import run_job
