@@ -3,8 +3,8 @@
     force on the day, as fct_macro_conversions converts revenue), impressions, clicks. The campaign is
     matched to sessions' utm_campaign case-insensitively (lower-cased), or through the
     campaign_name_mappings seed when the platform's name differs from the tag. The channel is GA4's
-    default channel group of the spend's source / medium / campaign (int_traffic_sources_classified),
-    so spend and sessions of the same traffic fall in the same channel. -#}
+    default channel group of the spend's source / medium / campaign (int_ad_spend_channels, the same
+    rules as sessions), so spend and sessions of the same traffic fall in the same channel. -#}
 with
 
 spend_rows as (
@@ -21,7 +21,7 @@ exchange_rates as (
 ),
 
 traffic_sources as (
-    select * from {{ ref('int_traffic_sources_classified') }}
+    select * from {{ ref('int_ad_spend_channels') }}
 ),
 
 mapped as (
@@ -114,7 +114,6 @@ final as (
         on converted.utm_source = traffic_sources.source_value
         and converted.utm_medium = traffic_sources.medium_value
         and converted.utm_campaign = traffic_sources.campaign_value
-        and traffic_sources.referrer_value = ''
 )
 
 select * from final

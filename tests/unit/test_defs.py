@@ -144,7 +144,8 @@ def test_our_checks_sit_on_the_assets_they_check(defs) -> None:
 
 
 def test_the_raw_assets_are_the_dbt_sources_of_the_staging_models() -> None:
-    """The ingestion asset writes the raw tables dbt reads: its keys are dbt's source keys."""
+    """The ingestion asset writes the raw tables dbt reads (every event source's, and the ad spend
+    reports'): its keys are dbt's source keys."""
     prepare_manifest()
     from dagster_dbt import get_asset_key_for_source
 
@@ -152,7 +153,9 @@ def test_the_raw_assets_are_the_dbt_sources_of_the_staging_models() -> None:
     from microconv.defs.ingestion.assets import RAW_KEYS
     from microconv.sources import EVENT_SOURCES
 
-    assert {name: get_asset_key_for_source(DBT_ASSETS, name) for name in EVENT_SOURCES} == RAW_KEYS
+    assert {
+        name: get_asset_key_for_source(DBT_ASSETS, name) for name in [*EVENT_SOURCES, "ad_spend"]
+    } == RAW_KEYS
 
 
 def test_every_dbt_test_is_an_asset_check() -> None:
