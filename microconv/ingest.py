@@ -112,6 +112,33 @@ def missing_required_columns(present: Iterable[str]) -> str | None:
     return "; ".join(problems) + f" (columns found: {', '.join(names) or 'none'})"
 
 
+# The ad spend contract's columns (docs/ad-spend.md; microconv/spend.py maps platform exports onto them).
+SPEND_COLUMNS: tuple[str, ...] = (
+    "date",
+    "platform",
+    "source",
+    "medium",
+    "campaign",
+    "ad_group",
+    "cost",
+    "currency",
+    "impressions",
+    "clicks",
+)
+# raw.ad_spend: the spend contract as text, the layout recognised, the row as written, load columns.
+RAW_SPEND_DDL = f"""
+create schema if not exists raw;
+create table if not exists raw.ad_spend (
+    {", ".join(f'"{column}" varchar' for column in SPEND_COLUMNS)},
+    report_format varchar not null,
+    raw_row varchar not null,
+    _source_file varchar not null,
+    _file_id varchar not null,
+    _source_row bigint not null,
+    _ingested_at timestamp not null
+);
+"""
+
 _LOAD_COLUMNS = """
     _source_file varchar not null,
     _file_id varchar not null,
@@ -129,6 +156,7 @@ create table if not exists raw.events (
     {_LOAD_COLUMNS}
 );
 {_VENDOR_DDL}
+{RAW_SPEND_DDL}
 create table if not exists raw.loaded_files (
     file_id varchar primary key,
     source_file varchar not null,

@@ -5,13 +5,16 @@ being built. After each successful run the `core` and `marts` schemas (and the `
 copied into a new file next to the published one, which then replaces it with an atomic rename:
 a reader holding the old file keeps reading it; new connections see the new one; nobody sees half of
 a run. The copy is written in DuckDB's v1.0.0 storage format, so BI drivers with any DuckDB >= 1.0
-can read it. Each table is also written as one Parquet file, replaced the same way.
+can read it. Each table is also written as one Parquet file, replaced the same way, and each audience
+of marts.audience_members as CSV and Parquet files of its current members (`audiences/<audience>.*`,
+docs/audiences.md), for ad platforms' customer lists and CRM tools.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ class PublishReport:
     database: Path
     parquet_dir: Path
     tables: dict[str, int] = field(default_factory=dict)
+    audiences: dict[str, int] = field(default_factory=dict)
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
@@ -79,6 +83,7 @@ def publish(settings: Settings | None = None) -> PublishReport:
                     f"copy published.{name} to {quote_literal(str(staging_parquet))} (format parquet)"
                 )
                 os.replace(staging_parquet, target)
+            report.audiences = export_audiences(con, publish_dir / "audiences", token)
             con.execute("detach published")
         os.replace(staging_file, report.database)
     finally:
@@ -88,6 +93,7 @@ def publish(settings: Settings | None = None) -> PublishReport:
         "storage_version": STORAGE_VERSION,
         "duckdb_version": duckdb.__version__,
         "tables": report.tables,
+        "audiences": report.audiences,
     }
     staging_manifest = publish_dir / f".manifest.{token}.json.tmp"
     staging_manifest.write_text(json.dumps(manifest, indent=2) + "\n")
@@ -110,3 +116,50 @@ def metricflow_copy(settings: Settings) -> Path:
         shutil.copyfile(published, staging)
         os.replace(staging, copy)
     return copy
+
+
+# The columns of an audience export: who (user_key; user_id when the user logged in) and since when.
+AUDIENCE_EXPORT_SQL = """
+select
+    members.user_key,
+    users.user_id,
+    members.entered_at
+from published.marts.audience_members as members
+left join published.core.dim_users as users
+    on members.user_key = users.user_key
+where members.audience = ? and members.is_current
+order by members.entered_at, members.user_key
+"""
+
+
+def export_audiences(con: duckdb.DuckDBPyConnection, audiences_dir: Path, token: str) -> dict[str, int]:
+    """Write each audience's current members (audience_definitions, one row per user) to
+    `<audiences_dir>/<audience>.csv` and `.parquet`, each replaced atomically; {audience: members}. An
+    audience without members gets files with the header only. Nothing when the published copy has no
+    audience_members (a warehouse built before audiences existed)."""
+    present = {
+        (schema, table)
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = 'published'"
+        ).fetchall()
+    }
+    if (
+        not {("marts", "audience_members"), ("config", "audience_definitions"), ("core", "dim_users")}
+        <= present
+    ):
+        return {}
+    audiences_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    names = [
+        row[0] for row in con.execute("select audience from published.config.audience_definitions").fetchall()
+    ]
+    for audience in sorted(names):
+        stem = re.sub(r"[^A-Za-z0-9_-]", "_", audience)
+        query = AUDIENCE_EXPORT_SQL.replace("?", quote_literal(audience))
+        counts[audience] = con.execute(f"select count(*) from ({query}) as members").fetchone()[0]
+        for suffix, options in (("csv", "format csv, header true"), ("parquet", "format parquet")):
+            target = audiences_dir / f"{stem}.{suffix}"
+            staging = target.with_name(f".{stem}.{token}.{suffix}.tmp")
+            con.execute(f"copy ({query}) to {quote_literal(str(staging))} ({options})")
+            os.replace(staging, target)
+    return counts

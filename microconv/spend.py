@@ -44,6 +44,8 @@ from pathlib import Path
 import duckdb
 
 from .ingest import (
+    RAW_SPEND_DDL,
+    SPEND_COLUMNS,
     UNREADABLE_FILE_ERRORS,
     LoadReport,
     describe_load_error,
@@ -57,31 +59,6 @@ from .ingest import (
 from .progress import progress_bar
 from .sql import quote_literal
 
-# The spend contract's columns (docs/ad-spend.md), then what the loader adds.
-SPEND_COLUMNS: tuple[str, ...] = (
-    "date",
-    "platform",
-    "source",
-    "medium",
-    "campaign",
-    "ad_group",
-    "cost",
-    "currency",
-    "impressions",
-    "clicks",
-)
-RAW_SPEND_DDL = f"""
-create schema if not exists raw;
-create table if not exists raw.ad_spend (
-    {", ".join(f'"{column}" varchar' for column in SPEND_COLUMNS)},
-    report_format varchar not null,
-    raw_row varchar not null,
-    _source_file varchar not null,
-    _file_id varchar not null,
-    _source_row bigint not null,
-    _ingested_at timestamp not null
-);
-"""
 RAW_SPEND_COLUMNS: tuple[str, ...] = (
     *SPEND_COLUMNS,
     "report_format",

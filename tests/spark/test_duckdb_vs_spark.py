@@ -20,6 +20,7 @@ import pytest
 
 from microconv.generator import GeneratorConfig, generate
 from microconv.ingest import load_event_sources
+from microconv.spend import load_spend_files
 from microconv.sql import quote_identifier, quote_literal
 
 pytestmark = pytest.mark.spark
@@ -32,6 +33,7 @@ SCHEMAS = ("core", "marts")
 ENGINE_COLUMNS = frozenset(
     {
         "raw_row_key",
+        "spend_row_key",
         "file_id",
         "source_file",
         "source_row",
@@ -54,7 +56,8 @@ def _run(arguments: list[str], env: dict[str, str]) -> None:
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("engines")
     landing = root / "landing" / "events"
-    generate(DATA, landing, "parquet")
+    # With the demo's ad spend reports beside it (landing/spend): both engines read them.
+    generate(DATA, landing, "parquet", spend_dir=landing.parent / "spend")
     bin_dir = Path(sys.executable).parent
     dbt, microconv = str(bin_dir / "dbt"), str(bin_dir / "microconv")
     base = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "MICROCONV_EVENT_SOURCES": "microconv"}
@@ -63,6 +66,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     duckdb_path.parent.mkdir()
     with duckdb.connect(str(duckdb_path)) as con:
         load_event_sources(con, landing)
+        load_spend_files(con, landing.parent / "spend")
     on_duckdb = {**base, "MICROCONV_DUCKDB_PATH": str(duckdb_path), "MICROCONV_DBT_TARGET": "dev"}
     duckdb_target = ["--target-path", str(root / "duckdb" / "target")]
     _run([dbt, "seed", *duckdb_target], on_duckdb)
