@@ -13,7 +13,7 @@
     the daily marts, so a killed run's dates are recomputed by the next run. Every date on a full
     refresh or before int_files_processed exists. -#}
 {%- set processed_files = existing_model_relation('int_files_processed') -%}
-{%- set incremental = processed_files is not none and not flags.FULL_REFRESH %}
+{%- set incremental = processed_files is not none and not should_full_refresh() %}
 
 with
 

@@ -12,7 +12,7 @@
 {%- set previous_events = existing_model_relation('int_events_sessionized') -%}
 {%- set processed_files = existing_model_relation('int_files_processed') -%}
 {%- set incremental = previous_sessions is not none and previous_events is not none
-    and processed_files is not none and not flags.FULL_REFRESH %}
+    and processed_files is not none and not should_full_refresh() %}
 -- depends_on: {{ ref('int_events_validated') }}
 
 with
