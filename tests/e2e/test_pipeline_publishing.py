@@ -68,7 +68,7 @@ DASHBOARD_QUERIES = Path(__file__).resolve().parents[2] / "bi" / "queries"
 
 
 def test_example_dashboard_queries_run_through_sqlalchemy_on_the_published_copy(pipeline) -> None:
-    """The five queries README offers for dashboards, through duckdb-engine as Superset runs them."""
+    """The queries docs/bi-tools.md offers for dashboards, through duckdb-engine as Superset runs them."""
     import sqlalchemy
 
     published = Path(os.environ["MICROCONV_PUBLISH_DIR"]) / "microconv.duckdb"
@@ -84,6 +84,8 @@ def test_example_dashboard_queries_run_through_sqlalchemy_on_the_published_copy(
         "anomaly_list",
         "impact_ranking",
         "experiment_readout",
+        "campaign_roas",
+        "audience_sizes",
     }
     assert all(results.values()), [name for name, rows in results.items() if not rows]
     users = [row["users"] for row in results["funnel_chart"]]
@@ -96,6 +98,9 @@ def test_example_dashboard_queries_run_through_sqlalchemy_on_the_published_copy(
         )
     assert len(shares) == 8 and all(total == pytest.approx(1.0) for total in shares.values())
     assert {row["direction"] for row in results["anomaly_list"]} <= {"drop", "spike"}
+    assert all(row["cost"] > 0 and row["roas"] >= 0 for row in results["campaign_roas"])
+    assert any(row["has_unmatched_spend"] for row in results["campaign_roas"])
+    assert {row["audience"] for row in results["audience_sizes"]} >= {"cart_abandoners_7d"}
     readout = results["experiment_readout"]
     assert all(
         row["ci_low"] <= row["uplift_vs_control"] <= row["ci_high"]
@@ -216,6 +221,40 @@ def test_metricflow_configs_are_valid_and_queries_agree_with_the_marts(pipeline,
         assert {(m, c): got_revenue[(m, c)] for m, c, _, _ in rule_based} == pytest.approx(
             {(m, c): float(value) for m, c, _, value in rule_based}
         )
+
+
+def test_metricflow_ad_cost_roas_and_cpa_agree_with_the_spend_marts(pipeline, tmp_path: Path) -> None:
+    """ad_cost per day is fct_ad_spend's; roas and cpa per model and channel are channel_performance's
+    revenue / cost and cost / conversions summed over its days."""
+    _, _, warehouse_path, _, _ = pipeline
+    cost = _mf_query(tmp_path, "ad_cost", "metric_time__day")
+    keys = ("channel_performance__attribution_model", "channel_performance__channel")
+    ratios = _mf_query(tmp_path, "roas,cpa", ",".join(keys))
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        want_cost = {
+            (str(day),): value
+            for day, value in con.execute(
+                "select spend_date, sum(cost) from core.fct_ad_spend group by 1"
+            ).fetchall()
+        }
+        rows = con.execute(
+            """
+            select attribution_model, channel,
+                sum(attributed_revenue) / sum(cost), sum(cost) / nullif(sum(attributed_conversions), 0)
+            from marts.channel_performance
+            group by 1, 2
+            having sum(cost) > 0
+            """
+        ).fetchall()
+    assert want_cost and _by_key(cost, ("metric_time__day",), "ad_cost") == pytest.approx(want_cost)
+    got_roas, got_cpa = _by_key(ratios, keys, "roas"), _by_key(ratios, keys, "cpa")
+    assert rows
+    assert {(m, c): got_roas[(m, c)] for m, c, _, _ in rows} == pytest.approx(
+        {(m, c): r for m, c, r, _ in rows}
+    )
+    assert {(m, c): got_cpa[(m, c)] for m, c, _, cpa in rows if cpa is not None} == pytest.approx(
+        {(m, c): cpa for m, c, _, cpa in rows if cpa is not None}
+    )
 
 
 def test_docs_catalogue_has_every_model_and_the_exposures(pipeline, capsys) -> None:
