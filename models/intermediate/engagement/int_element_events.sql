@@ -10,6 +10,8 @@ with
 
 events as (
     select
+        raw_row_key,
+        event_source,
         event_id,
         event_name,
         event_at,
@@ -27,6 +29,8 @@ definitions as (
 
 matched as (
     select
+        events.raw_row_key,
+        events.event_source,
         events.event_id,
         events.event_name,
         events.event_at,
@@ -55,6 +59,8 @@ matched as (
 
 final as (
     select
+        raw_row_key,
+        event_source,
         event_id,
         event_name,
         event_at,

@@ -9,6 +9,7 @@ with
 events as (
     select
         raw_row_key,
+        event_source,
         event_id,
         event_name,
         event_at,
@@ -45,6 +46,7 @@ page_contexts as (
 final as (
     select
         raw_row_key,
+        event_source,
         event_id,
         event_name,
         event_at,

@@ -20,6 +20,7 @@ events as (
 
 page_contexts as (
     select
+        event_source,
         event_id,
         session_key,
         page_path
@@ -40,7 +41,8 @@ micro_conversions as (
         fct_micro_conversions.kind
     from {{ ref('fct_micro_conversions') }} as fct_micro_conversions
     left join page_contexts
-        on fct_micro_conversions.event_id = page_contexts.event_id
+        on fct_micro_conversions.event_source = page_contexts.event_source
+        and fct_micro_conversions.event_id = page_contexts.event_id
         and fct_micro_conversions.session_key = page_contexts.session_key
 ),
 
