@@ -47,6 +47,39 @@ QUERIES: dict[str, str] = {
         from marts.micro_conversion_impact
         order by macro_conversion, lift desc nulls last, micro_conversion
     """,
+    "micro_conversion_value": """
+        select micro_conversion, macro_conversion, value, value_ci_low, value_ci_high, currency,
+            sample_size, is_significant, is_small_sample
+        from marts.micro_conversion_value
+        where value is not null
+        order by macro_conversion, value, micro_conversion
+    """,
+    # Spend, revenue, ROAS and CPA per campaign with spend, under each rule-based model.
+    "campaign_spend": """
+        select utm_campaign, attribution_model, sum(cost) as cost,
+            sum(attributed_revenue) as attributed_revenue,
+            sum(attributed_conversions) as attributed_conversions,
+            sum(attributed_revenue) / nullif(sum(cost), 0) as roas,
+            sum(cost) / nullif(sum(attributed_conversions), 0) as cpa,
+            bool_or(has_unmatched_spend) as has_unmatched_spend
+        from marts.campaign_performance
+        group by utm_campaign, attribution_model
+        having sum(cost) > 0
+        order by utm_campaign, attribution_model
+    """,
+    # Members of each audience on each day of the data: entered on or before it, not yet exited.
+    "audience_sizes": """
+        with days as (
+            select distinct session_date as date_day from core.fct_sessions
+        )
+        select members.audience, days.date_day, count(*) as members
+        from marts.audience_members as members
+        inner join days
+            on cast(members.entered_at as date) <= days.date_day
+            and (members.exited_at is null or cast(members.exited_at as date) > days.date_day)
+        group by members.audience, days.date_day
+        order by members.audience, days.date_day
+    """,
     "channel_attribution": """
         select channel, attribution_model, attributed_conversions, attributed_revenue
         from marts.channel_attribution

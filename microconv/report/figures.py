@@ -243,6 +243,98 @@ def impact_figures(data: ReportData) -> list[go.Figure]:
     return figures
 
 
+def value_figures(data: ReportData) -> list[go.Figure]:
+    """Per macro-conversion: what each micro-conversion is worth (probability difference times mean revenue),
+    with its interval, beside the impact scores."""
+    rows = data["micro_conversion_value"]
+    figures = []
+    for macro in _unique(row["macro_conversion"] for row in rows):
+        ranked = [row for row in rows if row["macro_conversion"] == macro]
+        colors = [
+            SMALL_SAMPLE
+            if row["is_small_sample"]
+            else SIGNIFICANT
+            if row["is_significant"]
+            else NOT_SIGNIFICANT
+            for row in ranked
+        ]
+        figure = make_subplots(rows=1, cols=1)
+        figure.add_scatter(
+            y=[row["micro_conversion"] for row in ranked],
+            x=[row["value"] for row in ranked],
+            mode="markers",
+            marker={"color": colors, "size": 9},
+            error_x=_interval(ranked, "value", "value_ci_low", "value_ci_high"),
+            customdata=[[row["value_ci_low"], row["value_ci_high"], row["sample_size"]] for row in ranked],
+            hovertemplate=(
+                f"%{{y}}: %{{x:,.2f}} {ranked[0]['currency']} per user [%{{customdata[0]:,.2f}}, "
+                "%{customdata[1]:,.2f}]<br>%{customdata[2]:,} users<extra></extra>"
+            ),
+            showlegend=False,
+        )
+        figure.add_vline(x=0.0, line_dash="dot", line_color="#666")
+        figure.update_xaxes(title=f"value per user ({ranked[0]['currency']}), 95% CI")
+        _legend_swatches(figure)
+        figures.append(
+            _layout(
+                figure,
+                f"What a micro-conversion is worth in “{macro}”",
+                height=max(360, 28 * len(ranked) + 140),
+            )
+        )
+    return figures
+
+
+def spend_figures(data: ReportData) -> list[go.Figure]:
+    """Cost against attributed revenue per campaign (last non-direct click), and ROAS by model."""
+    rows = data["campaign_spend"]
+    if not rows:
+        return []
+    campaigns = _unique(row["utm_campaign"] for row in rows)
+    chosen = {row["utm_campaign"]: row for row in rows if row["attribution_model"] == "last_non_direct"}
+    money = go.Figure()
+    for measure, label in (("cost", "cost"), ("attributed_revenue", "attributed revenue")):
+        money.add_bar(
+            name=label,
+            x=campaigns,
+            y=[chosen.get(campaign, {}).get(measure) for campaign in campaigns],
+            hovertemplate=f"%{{x}}: %{{y:,.2f}} {label}<extra></extra>",
+        )
+    _layout(money, "Cost and attributed revenue per campaign (last non-direct click)", barmode="group")
+    roas = go.Figure()
+    by_key = {(row["utm_campaign"], row["attribution_model"]): row["roas"] for row in rows}
+    for model in _unique(row["attribution_model"] for row in rows):
+        roas.add_bar(
+            name=model,
+            x=campaigns,
+            y=[by_key.get((campaign, model)) for campaign in campaigns],
+            hovertemplate=f"{model}<br>%{{x}}: ROAS %{{y:.2f}}<extra></extra>",
+        )
+    _layout(roas, "ROAS per campaign, by attribution model", barmode="group")
+    roas.update_yaxes(title="attributed revenue / cost")
+    return [money, roas]
+
+
+def audience_figures(data: ReportData) -> list[go.Figure]:
+    """Members of each audience per day."""
+    rows = data["audience_sizes"]
+    if not rows:
+        return []
+    figure = go.Figure()
+    for audience in _unique(row["audience"] for row in rows):
+        mine = [row for row in rows if row["audience"] == audience]
+        figure.add_scatter(
+            name=audience,
+            x=[row["date_day"] for row in mine],
+            y=[row["members"] for row in mine],
+            mode="lines+markers",
+            hovertemplate=f"{audience}<br>%{{x|%Y-%m-%d}}: %{{y:,}} members<extra></extra>",
+        )
+    _layout(figure, "Audience members per day")
+    figure.update_yaxes(title="members")
+    return [figure]
+
+
 def _gap(high: float | None, low: float | None) -> float | None:
     return None if high is None or low is None else max(0.0, high - low)
 
@@ -469,6 +561,10 @@ def data_test_figures(data: ReportData) -> list[go.Figure]:
     return figures
 
 
+def _impact_and_value(data: ReportData) -> list[go.Figure]:
+    return [*impact_figures(data), *value_figures(data)]
+
+
 SECTIONS: tuple[tuple[str, str, str, Any], ...] = (
     (
         "funnels",
@@ -488,8 +584,9 @@ SECTIONS: tuple[tuple[str, str, str, Any], ...] = (
         "impact",
         "Which micro-conversions predict conversion",
         "Users who completed a micro-conversion against those who did not: lift of the macro-conversion "
-        "rate, odds ratio with its 95% interval, and significance.",
-        impact_figures,
+        "rate, odds ratio with its 95% interval, and significance; then what each is worth: the difference "
+        "it makes to the conversion probability times the mean revenue, with its 95% interval.",
+        _impact_and_value,
     ),
     (
         "attribution",
@@ -497,6 +594,20 @@ SECTIONS: tuple[tuple[str, str, str, Any], ...] = (
         "Conversions and revenue credited to each channel by the six rule-based models and the two "
         "data-driven ones (Markov removal effect, Shapley).",
         attribution_figures,
+    ),
+    (
+        "spend",
+        "Ad spend and ROAS",
+        "What each campaign cost against the revenue the attribution models credit to its sessions; "
+        "campaigns whose clicks carry no tags show cost without revenue.",
+        spend_figures,
+    ),
+    (
+        "audiences",
+        "Audiences",
+        "Users in each remarketing audience on each day (audience_definitions: cart abandoners, signed "
+        "up but not bought, engaged not converted, lapsed buyers).",
+        audience_figures,
     ),
     (
         "experiments",

@@ -31,7 +31,17 @@ def test_published_copy_holds_core_and_marts_only(pipeline) -> None:
     assert not list(publish_dir.rglob("*.tmp"))
 
 
-REPORT_SECTIONS = ("funnels", "trends", "impact", "attribution", "experiments", "quality", "data_tests")
+REPORT_SECTIONS = (
+    "funnels",
+    "trends",
+    "impact",
+    "attribution",
+    "spend",
+    "audiences",
+    "experiments",
+    "quality",
+    "data_tests",
+)
 
 
 def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline) -> None:

@@ -99,11 +99,13 @@ def test_every_section_is_on_the_page_and_empty_ones_say_so() -> None:
         "trends": "1",
         "impact": "0",
         "attribution": "0",
+        "spend": "0",
+        "audiences": "0",
         "experiments": "0",
         "quality": "0",
         "data_tests": "0",
     }
-    assert page.count("No rows in the marts for this section yet.") == 5
+    assert page.count("No rows in the marts for this section yet.") == 7
     assert "Sessions from 2026-01-01 to 2026-01-09" in page
     # plotly.js is inline: the page needs no network.
     assert "<script src=" not in page and len(page) > 1_000_000
@@ -190,3 +192,43 @@ def test_data_tests_chart_counts_warned_failed_errored_per_run_and_lists_the_pro
     ]
     # No run stored yet: no chart (the section says it has no rows).
     assert data_test_figures(_data()) == []
+
+
+def test_spend_value_and_audience_figures_draw_their_rows() -> None:
+    from microconv.report.figures import audience_figures, spend_figures, value_figures
+
+    spend = [
+        {
+            "utm_campaign": "brand",
+            "attribution_model": model,
+            "cost": 10.0,
+            "attributed_revenue": revenue,
+            "attributed_conversions": 1.0,
+            "roas": revenue / 10.0,
+            "cpa": 10.0,
+            "has_unmatched_spend": False,
+        }
+        for model, revenue in (("last_non_direct", 40.0), ("linear", 30.0))
+    ]
+    money, roas = spend_figures(_data(campaign_spend=spend))
+    assert [list(trace.y) for trace in money.data] == [[10.0], [40.0]]
+    assert {trace.name: list(trace.y) for trace in roas.data} == {"last_non_direct": [4.0], "linear": [3.0]}
+    value = [
+        {
+            "micro_conversion": "add_to_cart",
+            "macro_conversion": "purchase",
+            "value": 12.5,
+            "value_ci_low": 10.0,
+            "value_ci_high": 16.0,
+            "currency": "USD",
+            "sample_size": 120,
+            "is_significant": True,
+            "is_small_sample": False,
+        }
+    ]
+    (figure,) = value_figures(_data(micro_conversion_value=value))
+    assert list(figure.data[0].x) == [12.5]
+    assert list(figure.data[0].error_x.array) == [3.5] and list(figure.data[0].error_x.arrayminus) == [2.5]
+    sizes = [{"audience": "cart", "date_day": date(2026, 1, day), "members": day} for day in (1, 2)]
+    (figure,) = audience_figures(_data(audience_sizes=sizes))
+    assert list(figure.data[0].y) == [1, 2]
