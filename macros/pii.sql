@@ -30,3 +30,19 @@
         ('user_agent', 'null'), ('context_user_agent', 'null'),
     ]) }}
 {%- endmacro %}
+
+{#- Unsalted SHA-256 (hex, lower case) of an e-mail address normalised as ad platforms' customer lists
+    expect it: trimmed and lower-cased (Google Ads Customer Match, Meta Custom Audiences); null for an
+    empty value. Only for audience_export_email_sha256: a salted hash (hash_pii) cannot be matched by
+    the platforms, and an unsalted one can be matched by anyone holding the address. -#}
+{% macro email_sha256(expression) -%}
+    {{ return(adapter.dispatch('email_sha256', 'microconv')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__email_sha256(expression) -%}
+    case when nullif(trim({{ expression }}), '') is not null then sha256(lower(trim({{ expression }}))) end
+{%- endmacro %}
+
+{% macro spark__email_sha256(expression) -%}
+    case when nullif(trim({{ expression }}), '') is not null then sha2(lower(trim({{ expression }})), 256) end
+{%- endmacro %}

@@ -118,15 +118,24 @@ def metricflow_copy(settings: Settings) -> Path:
     return copy
 
 
-# The columns of an audience export: who (user_key; user_id when the user logged in) and since when.
-AUDIENCE_EXPORT_SQL = """
+# The columns of an audience export: who (user_key; user_id when the user logged in) and since when,
+# and the e-mail hash for ad platforms' customer lists when audience_contacts holds it.
+def audience_export_sql(with_contacts: bool) -> str:
+    contact_column = ",\n    contacts.email_sha256" if with_contacts else ""
+    contact_join = (
+        "\nleft join published.marts.audience_contacts as contacts"
+        "\n    on members.user_key = contacts.user_key"
+        if with_contacts
+        else ""
+    )
+    return f"""
 select
     members.user_key,
     users.user_id,
-    members.entered_at
+    members.entered_at{contact_column}
 from published.marts.audience_members as members
 left join published.core.dim_users as users
-    on members.user_key = users.user_key
+    on members.user_key = users.user_key{contact_join}
 where members.audience = ? and members.is_current
 order by members.entered_at, members.user_key
 """
@@ -134,7 +143,8 @@ order by members.entered_at, members.user_key
 
 def export_audiences(con: duckdb.DuckDBPyConnection, audiences_dir: Path, token: str) -> dict[str, int]:
     """Write each audience's current members (audience_definitions, one row per user) to
-    `<audiences_dir>/<audience>.csv` and `.parquet`, each replaced atomically; {audience: members}. An
+    `<audiences_dir>/<audience>.csv` and `.parquet`, each replaced atomically, with the members' e-mail
+    SHA-256 when marts.audience_contacts has rows; {audience: members}. An
     audience without members gets files with the header only. Nothing when the published copy has no
     audience_members (a warehouse built before audiences existed)."""
     present = {
@@ -148,6 +158,10 @@ def export_audiences(con: duckdb.DuckDBPyConnection, audiences_dir: Path, token:
         <= present
     ):
         return {}
+    # The hash column only when the var audience_export_email_sha256 filled audience_contacts.
+    with_contacts = ("marts", "audience_contacts") in present and bool(
+        con.execute("select count(*) from published.marts.audience_contacts").fetchone()[0]
+    )
     audiences_dir.mkdir(parents=True, exist_ok=True)
     counts = {}
     names = [
@@ -155,7 +169,7 @@ def export_audiences(con: duckdb.DuckDBPyConnection, audiences_dir: Path, token:
     ]
     for audience in sorted(names):
         stem = re.sub(r"[^A-Za-z0-9_-]", "_", audience)
-        query = AUDIENCE_EXPORT_SQL.replace("?", quote_literal(audience))
+        query = audience_export_sql(with_contacts).replace("?", quote_literal(audience))
         counts[audience] = con.execute(f"select count(*) from ({query}) as members").fetchone()[0]
         for suffix, options in (("csv", "format csv, header true"), ("parquet", "format parquet")):
             target = audiences_dir / f"{stem}.{suffix}"

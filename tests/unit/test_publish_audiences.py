@@ -52,3 +52,36 @@ def test_nothing_is_exported_from_a_copy_without_audiences(tmp_path) -> None:
         con.execute(f"attach '{tmp_path / 'published.duckdb'}' as published")
         assert export_audiences(con, tmp_path / "audiences", "token") == {}
     assert not (tmp_path / "audiences").exists()
+
+
+def test_exports_carry_the_email_hash_when_audience_contacts_has_rows(tmp_path) -> None:
+    with duckdb.connect() as con:
+        _published(con, tmp_path / "published.duckdb")
+        con.execute(
+            "create table published.marts.audience_contacts (user_key varchar, email_sha256 varchar);"
+            "insert into published.marts.audience_contacts values ('k1', 'abc123')"
+        )
+        export_audiences(con, tmp_path / "audiences", "token")
+    with (tmp_path / "audiences" / "cart_abandoners_7d.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["user_key"], row["email_sha256"]) for row in rows] == [("k1", "abc123"), ("k2", "")]
+
+
+def test_an_empty_audience_contacts_adds_no_column(tmp_path) -> None:
+    with duckdb.connect() as con:
+        _published(con, tmp_path / "published.duckdb")
+        con.execute("create table published.marts.audience_contacts (user_key varchar, email_sha256 varchar)")
+        export_audiences(con, tmp_path / "audiences", "token")
+    header = (tmp_path / "audiences" / "cart_abandoners_7d.csv").read_text().splitlines()[0]
+    assert header == "user_key,user_id,entered_at"
+
+
+def test_the_email_hash_is_sha256_of_the_trimmed_lower_cased_address() -> None:
+    import hashlib
+
+    from tests.sql_macros import load_macros
+
+    macros = load_macros("pii.sql")
+    sql = macros.email_sha256("' John.Doe@Example.COM '")
+    assert duckdb.sql(f"select {sql}").fetchall() == [(hashlib.sha256(b"john.doe@example.com").hexdigest(),)]
+    assert duckdb.sql(f"select {macros.email_sha256(chr(39) + '  ' + chr(39))}").fetchall() == [(None,)]

@@ -89,8 +89,8 @@ next_exits as (
         on qualifying_events.audience = definitions.audience
     inner join macro_conversions
         on qualifying_events.user_key = macro_conversions.user_key
-        and macro_conversions.macro_conversion = definitions.exit_macro_conversion
-        and macro_conversions.converted_at > qualifying_events.qualified_at
+        and definitions.exit_macro_conversion = macro_conversions.macro_conversion
+        and qualifying_events.qualified_at < macro_conversions.converted_at
     group by qualifying_events.audience, qualifying_events.user_key, qualifying_events.qualified_at
 ),
 
