@@ -80,6 +80,37 @@ QUERIES: dict[str, str] = {
         group by members.audience, days.date_day
         order by members.audience, days.date_day
     """,
+    # The 15 most viewed pages over the whole period.
+    "pages": """
+        select page_path, sum(view_count) as views, sum(engaged_view_count) as engaged_views,
+            sum(converting_session_count) * 1.0 / nullif(sum(session_count), 0) as session_conversion_rate
+        from marts.page_performance
+        group by page_path
+        order by views desc, page_path
+        limit 15
+    """,
+    "forms": """
+        select form_id, sum(form_start_count) as starts, sum(completed_start_count) as completed_starts,
+            1 - sum(completed_start_count) * 1.0 / nullif(sum(form_start_count), 0) as abandonment_rate
+        from marts.form_funnel
+        group by form_id
+        having sum(form_start_count) > 0
+        order by form_id
+    """,
+    # Sessions reaching each depth of scroll and video, over the whole period.
+    "depths": """
+        select element_type,
+            sum(element_session_count) as sessions,
+            sum(sessions_reaching_25_percent) as reached_25,
+            sum(sessions_reaching_50_percent) as reached_50,
+            sum(sessions_reaching_75_percent) as reached_75,
+            sum(sessions_reaching_90_percent) as reached_90,
+            sum(sessions_reaching_100_percent) as reached_100
+        from marts.element_performance
+        where element_type in ('scroll', 'video')
+        group by element_type
+        order by element_type
+    """,
     "channel_attribution": """
         select channel, attribution_model, attributed_conversions, attributed_revenue
         from marts.channel_attribution

@@ -335,6 +335,58 @@ def audience_figures(data: ReportData) -> list[go.Figure]:
     return [figure]
 
 
+def engagement_figures(data: ReportData) -> list[go.Figure]:
+    """Most viewed pages (views, engaged views), form abandonment, and scroll and video depth reached."""
+    figures = []
+    pages = data["pages"]
+    if pages:
+        figure = go.Figure()
+        paths = [row["page_path"] for row in pages]
+        for measure, label in (("views", "views"), ("engaged_views", "engaged views")):
+            figure.add_bar(
+                name=label,
+                x=paths,
+                y=[row[measure] for row in pages],
+                hovertemplate=f"%{{x}}: %{{y:,}} {label}<extra></extra>",
+            )
+        figures.append(
+            _layout(figure, "Most viewed pages: views and views in engaged sessions", barmode="group")
+        )
+    forms = data["forms"]
+    if forms:
+        figure = go.Figure()
+        figure.add_bar(
+            x=[row["form_id"] for row in forms],
+            y=[row["abandonment_rate"] for row in forms],
+            customdata=[[row["starts"], row["completed_starts"]] for row in forms],
+            hovertemplate=(
+                "%{x}: %{y:.0%} abandoned<br>%{customdata[0]:,} starts, "
+                "%{customdata[1]:,} submitted<extra></extra>"
+            ),
+            showlegend=False,
+        )
+        figure.update_yaxes(title="abandonment rate", tickformat=".0%", range=[0, 1])
+        figures.append(_layout(figure, "Form abandonment: starts without a submit"))
+    depths = data["depths"]
+    if depths:
+        figure = go.Figure()
+        steps = (25, 50, 75, 90, 100)
+        for row in depths:
+            figure.add_scatter(
+                name=row["element_type"],
+                x=[f"{step}%" for step in steps],
+                y=[
+                    (row[f"reached_{step}"] or 0) / row["sessions"] if row["sessions"] else None
+                    for step in steps
+                ],
+                mode="lines+markers",
+                hovertemplate=f"{row['element_type']}: %{{y:.0%}} of sessions reach %{{x}}<extra></extra>",
+            )
+        figure.update_yaxes(title="share of sessions with the element", tickformat=".0%")
+        figures.append(_layout(figure, "How far people scroll and watch (a view is not engagement)"))
+    return figures
+
+
 def _gap(high: float | None, low: float | None) -> float | None:
     return None if high is None or low is None else max(0.0, high - low)
 
@@ -601,6 +653,13 @@ SECTIONS: tuple[tuple[str, str, str, Any], ...] = (
         "What each campaign cost against the revenue the attribution models credit to its sessions; "
         "campaigns whose clicks carry no tags show cost without revenue.",
         spend_figures,
+    ),
+    (
+        "engagement",
+        "Pages, forms and depth",
+        "Where engagement happens: the most viewed pages with their views in engaged sessions, the share of "
+        "form starts never submitted, and how far sessions scroll and watch videos.",
+        engagement_figures,
     ),
     (
         "audiences",

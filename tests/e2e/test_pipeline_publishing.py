@@ -37,6 +37,7 @@ REPORT_SECTIONS = (
     "impact",
     "attribution",
     "spend",
+    "engagement",
     "audiences",
     "experiments",
     "quality",

@@ -100,12 +100,13 @@ def test_every_section_is_on_the_page_and_empty_ones_say_so() -> None:
         "impact": "0",
         "attribution": "0",
         "spend": "0",
+        "engagement": "0",
         "audiences": "0",
         "experiments": "0",
         "quality": "0",
         "data_tests": "0",
     }
-    assert page.count("No rows in the marts for this section yet.") == 7
+    assert page.count("No rows in the marts for this section yet.") == 8
     assert "Sessions from 2026-01-01 to 2026-01-09" in page
     # plotly.js is inline: the page needs no network.
     assert "<script src=" not in page and len(page) > 1_000_000
@@ -232,3 +233,28 @@ def test_spend_value_and_audience_figures_draw_their_rows() -> None:
     sizes = [{"audience": "cart", "date_day": date(2026, 1, day), "members": day} for day in (1, 2)]
     (figure,) = audience_figures(_data(audience_sizes=sizes))
     assert list(figure.data[0].y) == [1, 2]
+
+
+def test_engagement_figures_show_pages_forms_and_depth() -> None:
+    from microconv.report.figures import engagement_figures
+
+    pages = [{"page_path": "/", "views": 10, "engaged_views": 4, "session_conversion_rate": 0.1}]
+    forms = [{"form_id": "contact", "starts": 4, "completed_starts": 1, "abandonment_rate": 0.75}]
+    depths = [
+        {
+            "element_type": "scroll",
+            "sessions": 10,
+            "reached_25": 8,
+            "reached_50": 5,
+            "reached_75": 3,
+            "reached_90": 2,
+            "reached_100": None,
+        }
+    ]
+    page_figure, form_figure, depth_figure = engagement_figures(
+        _data(pages=pages, forms=forms, depths=depths)
+    )
+    assert [list(trace.y) for trace in page_figure.data] == [[10], [4]]
+    assert list(form_figure.data[0].y) == [0.75]
+    assert list(depth_figure.data[0].y) == [0.8, 0.5, 0.3, 0.2, 0.0]
+    assert engagement_figures(_data()) == []

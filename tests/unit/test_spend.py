@@ -27,9 +27,11 @@ Total: Account,--,--,USD,"1,333.50","12,000",352
 Total: Search,--,--,USD,"1,333.50","12,000",352
 """
 
-META_CSV = """Reporting starts,Reporting ends,Campaign name,Ad set name,Day,Amount spent (EUR),Impressions,Link clicks
-2026-01-01,2026-01-02,Retarget Carts,All visitors,2026-01-01,12.5,800,20
-"""
+META_CSV = (
+    "Reporting starts,Reporting ends,Campaign name,Ad set name,Day,Amount spent (EUR),"
+    "Impressions,Link clicks\n"
+    "2026-01-01,2026-01-02,Retarget Carts,All visitors,2026-01-01,12.5,800,20\n"
+)
 
 MICROSOFT_CSV = """\ufeff"Report Name: Campaign performance"
 "Report Time: 1/3/2026 4:00:00 AM"
@@ -50,7 +52,7 @@ YANDEX_API_TSV = (
 )
 
 # Yandex Direct's Report Wizard in Russian: semicolons, dd.mm.yyyy, decimal commas, spaces grouping digits.
-YANDEX_WIZARD_CSV = "Дата;Кампания;Показы;Клики;Расход (руб.)\n31.01.2026;brand_yd;1 200;60;2 345,67\n"
+YANDEX_WIZARD_CSV = "Дата;Кампания;Показы;Клики;Расход (руб.)\n31.01.2026;brand_yd;1 200;60;2 345,67\n"  # noqa: RUF001
 
 
 def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
