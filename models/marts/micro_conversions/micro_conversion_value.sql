@@ -26,7 +26,7 @@ macro_conversions as (
 average_values as (
     select
         macro_conversion,
-        avg(revenue) as average_value,
+        cast(avg(revenue) as double) as average_value,
         count(revenue) as valued_conversions
     from macro_conversions
     where revenue is not null
@@ -35,6 +35,11 @@ average_values as (
 
 data_end as (
     select cast(max(converted_at) as date) as as_of_date from macro_conversions
+),
+
+-- The two-sided critical value at 1 - significance_level, computed once.
+critical_value as (
+    select {{ significance_z() }} as z
 ),
 
 differences as (
@@ -49,18 +54,19 @@ differences as (
         case when impact.users_with > 0 and impact.users_without > 0 then
             {{ newcombe_difference_bound(
                 'impact.converted_with', 'impact.users_with', 'impact.converted_without', 'impact.users_without',
-                significance_z(), -1
+                'critical_value.z', -1
             ) }}
         end as incremental_probability_ci_low,
         case when impact.users_with > 0 and impact.users_without > 0 then
             {{ newcombe_difference_bound(
                 'impact.converted_with', 'impact.users_with', 'impact.converted_without', 'impact.users_without',
-                significance_z(), 1
+                'critical_value.z', 1
             ) }}
         end as incremental_probability_ci_high,
         impact.is_significant,
         impact.is_small_sample
     from impact
+    cross join critical_value
 ),
 
 final as (
