@@ -165,6 +165,14 @@ def trend_figures(data: ReportData) -> list[go.Figure]:
     return [figure]
 
 
+def _significance_colors(rows: list[dict[str, Any]]) -> list[str]:
+    """A marker colour per row: small sample, else significant, else not significant."""
+    return [
+        SMALL_SAMPLE if row["is_small_sample"] else SIGNIFICANT if row["is_significant"] else NOT_SIGNIFICANT
+        for row in rows
+    ]
+
+
 def impact_figures(data: ReportData) -> list[go.Figure]:
     """Per macro-conversion: micro-conversions ranked by lift, and odds ratios with 95% intervals."""
     rows = data["impact"]
@@ -175,14 +183,7 @@ def impact_figures(data: ReportData) -> list[go.Figure]:
         ranked.sort(key=lambda row: row["lift"])
         if not ranked:
             continue
-        colors = [
-            SMALL_SAMPLE
-            if row["is_small_sample"]
-            else SIGNIFICANT
-            if row["is_significant"]
-            else NOT_SIGNIFICANT
-            for row in ranked
-        ]
+        colors = _significance_colors(ranked)
         names = [row["micro_conversion"] for row in ranked]
         hover = [
             [
@@ -250,14 +251,7 @@ def value_figures(data: ReportData) -> list[go.Figure]:
     figures = []
     for macro in _unique(row["macro_conversion"] for row in rows):
         ranked = [row for row in rows if row["macro_conversion"] == macro]
-        colors = [
-            SMALL_SAMPLE
-            if row["is_small_sample"]
-            else SIGNIFICANT
-            if row["is_significant"]
-            else NOT_SIGNIFICANT
-            for row in ranked
-        ]
+        colors = _significance_colors(ranked)
         figure = make_subplots(rows=1, cols=1)
         figure.add_scatter(
             y=[row["micro_conversion"] for row in ranked],
