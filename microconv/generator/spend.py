@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ingest import SPEND_COLUMNS
 from . import catalog
 
 MANIFEST_NAME = "_manifest.json"
@@ -245,20 +246,7 @@ def yandex_wizard_export(start: date, days: int, rng: np.random.Generator) -> tu
 
 
 def contract_file(rows: list[SpendRow]) -> str:
-    body = [
-        [
-            "date",
-            "platform",
-            "source",
-            "medium",
-            "campaign",
-            "ad_group",
-            "cost",
-            "currency",
-            "impressions",
-            "clicks",
-        ]
-    ]
+    body: list[list[object]] = [list(SPEND_COLUMNS)]
     for row in rows:
         if row.option.layout != "contract":
             continue
