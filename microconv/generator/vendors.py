@@ -243,6 +243,46 @@ select
 from contract
 """
 
+# PostHog's batch export (events model, JSON lines): properties as a nested object, times as ISO 8601
+# text, created_at the ingestion time. posthog-js sends $device_id and $is_identified on every event;
+# an identified event's distinct_id is the user. The e-commerce spec's Order Completed carries revenue.
+_POSTHOG_TIME = "'%Y-%m-%dT%H:%M:%S.%f+00:00'"
+_POSTHOG_SQL = f"""
+select
+    event_id as uuid,
+    vendor_event_name as event,
+    coalesce(user_id, anonymous_id) as distinct_id,
+    cast(cast(md5(coalesce(user_id, anonymous_id)) as uuid) as varchar) as person_id,
+    json_merge_patch(
+        cast(properties as json),
+        json_object(
+            'value', case when {_NOT_PURCHASE} then json_extract(properties, '$.value') end,
+            'revenue', case when event_name = 'purchase' then json_extract(properties, '$.value') end,
+            '$device_id', anonymous_id,
+            '$is_identified', user_id is not null,
+            '$current_url', page_url,
+            '$pathname', page_path,
+            '$referrer', coalesce(page_referrer, '$direct'),
+            'utm_source', utm_source,
+            'utm_medium', utm_medium,
+            'utm_campaign', utm_campaign,
+            '$device_type', case device_category when 'desktop' then 'Desktop' when 'mobile' then 'Mobile'
+                when 'tablet' then 'Tablet' end,
+            '$geoip_country_code', country,
+            '$raw_user_agent', user_agent,
+            '$ip', ip_address,
+            '$set', case when email is not null then json_object('email', email) end,
+            '$lib', 'web'
+        )
+    ) as properties,
+    json_object() as person_properties,
+    '' as elements_chain,
+    strftime(event_at, {_POSTHOG_TIME}) as timestamp,
+    strftime(loaded_at_ts, {_POSTHOG_TIME}) as created_at,
+    strftime(loaded_at_ts, {_POSTHOG_TIME}) as _inserted_at
+from contract
+"""
+
 VENDOR_FORMATS: dict[str, VendorFormat] = {
     "ga4": VendorFormat(
         "ga4",
@@ -258,6 +298,24 @@ VENDOR_FORMATS: dict[str, VendorFormat] = {
     ),
     "mixpanel": VendorFormat(
         "mixpanel", ("jsonl",), "export_", ("missing_event_id", "malformed_properties"), False, _MIXPANEL_SQL
+    ),
+    # PostHog assigns every event a uuid, rejects events without a name or distinct_id, stores
+    # properties as an object, replaces an invalid or more-than-23-hours-ahead timestamp with the
+    # server time (posthog.com/docs/data/ingestion-warnings), and posthog-js drops known bots.
+    "posthog": VendorFormat(
+        "posthog",
+        ("jsonl",),
+        "",
+        (
+            "missing_event_id",
+            "missing_event_name",
+            "missing_identity",
+            "malformed_properties",
+            "unparseable_timestamp",
+            "future_timestamp",
+        ),
+        False,
+        _POSTHOG_SQL,
     ),
 }
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -412,6 +412,9 @@ def _file_name(vendor: str | None, day: str) -> str:
         return f"events_{day}"
     if vendor == "ga4":
         return f"events_{day.replace('-', '')}"
+    if vendor == "posthog":  # a daily batch export run's object key: <interval start>-<interval end>
+        start = date.fromisoformat(day)
+        return f"{start.isoformat()}T00:00:00+00:00-{(start + timedelta(days=1)).isoformat()}T00:00:00+00:00"
     return f"{VENDOR_FORMATS[vendor].file_prefix}{day}"
 
 
