@@ -13,9 +13,12 @@ staging models (each vendor has its own required fields), not here.
 from __future__ import annotations
 
 import difflib
+import gzip
 import hashlib
 import logging
 import shutil
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import pyarrow as pa
 
 from .progress import progress_bar
 from .sources import CONTRACT, EVENT_SOURCES, VENDORS, EventSource
@@ -69,6 +73,17 @@ LANDING_SUFFIXES: tuple[str, ...] = (
     ".ndjson.gz",
     ".json",
     ".json.gz",
+    # Amplitude's Export API answers with a .zip archive of hourly gzipped JSON lines files.
+    ".zip",
+)
+# The members of a .zip landing file that are read (JSON lines, gzipped or not); others are skipped.
+ARCHIVE_MEMBER_SUFFIXES: tuple[str, ...] = (
+    ".json",
+    ".json.gz",
+    ".jsonl",
+    ".jsonl.gz",
+    ".ndjson",
+    ".ndjson.gz",
 )
 
 REJECTED_DIR_NAME = "_rejected"
@@ -190,12 +205,15 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def landing_format(path: Path) -> str | None:
-    """'parquet', 'csv' or 'json' for a landing file name; None for anything else."""
+    """'parquet', 'csv', 'json' or 'zip' (an archive of JSON lines files) for a landing file name; None
+    for anything else."""
     name = path.name.lower()
     if not name.endswith(LANDING_SUFFIXES):
         return None
     if name.endswith(".parquet"):
         return "parquet"
+    if name.endswith(".zip"):
+        return "zip"
     if ".csv" in name or ".tsv" in name:
         return "csv"
     return "json"
@@ -224,9 +242,72 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+class UnreadableArchiveError(OSError):
+    """A .zip landing file that is not a readable archive of JSON lines files (rejected like any
+    unreadable file)."""
+
+
+def archive_lines(path: Path) -> list[str]:
+    """The non-empty lines of every JSON lines member (.json.gz, .json, …) of a .zip archive, members in
+    archive order: Amplitude's Export API zip holds one gzipped file per hour and part,
+    <project_id>/<project_id>_<YYYY-MM-DD>_<H>#<n>.json.gz. Raises UnreadableArchiveError for a corrupt
+    archive or member, or an archive without JSON lines files."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                member
+                for member in archive.infolist()
+                if not member.is_dir() and member.filename.lower().endswith(ARCHIVE_MEMBER_SUFFIXES)
+            ]
+            if not members:
+                raise UnreadableArchiveError(
+                    f"no JSON lines files ({', '.join(ARCHIVE_MEMBER_SUFFIXES)}) in the archive"
+                )
+            lines = []
+            for member in members:
+                data = archive.read(member)
+                if member.filename.lower().endswith(".gz"):
+                    data = gzip.decompress(data)
+                lines.extend(line for line in data.decode("utf-8").splitlines() if line.strip())
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise UnreadableArchiveError(f"{type(error).__name__}: {error}") from error
+    return lines
+
+
+def _archive_view(path: Path) -> str:
+    return "landed_archive_" + hashlib.sha256(str(path).encode()).hexdigest()[:16]
+
+
+def archive_select_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """A SELECT giving each line of a .zip archive's JSON lines members as a JSON object (`record`), in
+    archive order. The lines are registered on the connection (release_archive frees them); a line that
+    is not JSON fails the query, so the archive is rejected as a whole, as a JSON lines file would be."""
+    lines = archive_lines(path)
+    table = pa.table(
+        {"line_number": pa.array(range(len(lines)), pa.int64()), "line": pa.array(lines, pa.string())}
+    )
+    con.register(_archive_view(path), table)
+    return f"select json(line) as record from {_archive_view(path)} order by line_number"
+
+
+def release_archive(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Free the lines archive_select_sql registered for a .zip landing file (nothing for other files)."""
+    if landing_format(path) == "zip":
+        con.unregister(_archive_view(path))
+
+
+def _contract_archive_error(path: Path) -> UnreadableArchiveError:
+    return UnreadableArchiveError(
+        f"{path.name}: .zip archives are read for vendor exports only (Amplitude's Export API); unpack the "
+        "event contract's files before landing them"
+    )
+
+
 def contract_select_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """A SELECT giving the contract columns (as text) of one landing file, in file order."""
     fmt = landing_format(path)
+    if fmt == "zip":
+        raise _contract_archive_error(path)
     literal = quote_literal(str(path))
     if fmt == "json":
         reader = f"read_json_objects({literal}, format = 'newline_delimited')"
@@ -256,6 +337,8 @@ def file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None
     """The column names of a contract landing file (for JSON lines, every key of any row); None for
     a JSON file without rows."""
     literal = quote_literal(str(path))
+    if landing_format(path) == "zip":
+        raise _contract_archive_error(path)
     if landing_format(path) == "json":
         keys = con.execute(
             "select distinct unnest(json_keys(json)) "
@@ -301,7 +384,9 @@ def record_select_sql(path: Path) -> str:
 
 def select_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) -> str:
     """The rows of one landing file in the shape of the source's raw table (without load columns)."""
-    return contract_select_sql(con, path) if source.is_contract else record_select_sql(path)
+    if source.is_contract:
+        return contract_select_sql(con, path)
+    return archive_select_sql(con, path) if landing_format(path) == "zip" else record_select_sql(path)
 
 
 def event_times_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) -> str:
@@ -379,6 +464,8 @@ def load_file(
     except Exception:
         con.execute("rollback")
         raise
+    finally:
+        release_archive(con, path)
     return int(row_count)
 
 
