@@ -9,12 +9,14 @@
       the SDK's anonymous id, and posthog-js sends the same device id as $device_id on every event;
       identify() sends an $identify event whose distinct_id is the user and whose $anon_distinct_id is
       the anonymous id PostHog merges into that person; alias() sends $create_alias, merging
-      properties.alias into distinct_id. So the device (anonymous_id) is $device_id, else
-      $anon_distinct_id, else an anonymous distinct_id (properties.alias on $create_alias); the user
-      (user_id) is the distinct_id of an $identify or $create_alias event, of an event posthog-js
-      marks $is_identified, or of one whose distinct_id is not its $device_id (server-side SDKs send
-      no $device_id: their distinct_id is the user). int_users_stitched then gives the device's
-      anonymous events, before and after the login, to that user: PostHog's person merge.
+      properties.alias and distinct_id into one person. So the device (anonymous_id) is $device_id,
+      else $anon_distinct_id, else an anonymous distinct_id; the user (user_id) is the distinct_id of
+      an $identify or $create_alias event, of an event posthog-js marks $is_identified, or of one whose
+      distinct_id is not its $device_id (server-side SDKs send no $device_id: their distinct_id is the
+      user). On $create_alias the other id, properties.alias, is the device, except when posthog-js
+      aliases while still anonymous (distinct_id = $device_id): then alias is the user.
+      int_users_stitched then gives the device's anonymous events, before and after the login, to
+      that user: PostHog's person merge.
     - Sessions are $session_id (posthog.com/docs/data/sessions); $referrer "$direct" means none;
       the device category is $device_type (Desktop, Mobile, Tablet); the country $geoip_country_code;
       the e-mail the person property email in $set; value is value, else the e-commerce spec's
@@ -92,7 +94,14 @@ identified as (
                 extracted.is_identified is null
                 and extracted.distinct_id <> coalesce(extracted.device_id, '')
             )
-        ) as is_user_distinct_id
+        ) as is_user_distinct_id,
+        -- posthog-js alias(alias) while still anonymous: distinct_id is the device's, alias the user's.
+        case
+            when
+                extracted.posthog_event = '$create_alias'
+                and (extracted.distinct_id = extracted.device_id or lower(extracted.is_identified) = 'false')
+                then extracted.alias_id
+        end as alias_user_id
     from extracted
 ),
 
@@ -105,12 +114,15 @@ final as (
         -- Text that does not parse passes unchanged, for staging's validation to quarantine.
         case when identified.event_time is not null then {{ utc_text('identified.event_time') }} end as event_timestamp,
         coalesce(
-            case when identified.posthog_event = '$create_alias' then identified.alias_id end,
+            case when identified.posthog_event = '$create_alias' and identified.alias_user_id is null then identified.alias_id end,
             identified.device_id,
             identified.anon_distinct_id,
-            case when not identified.is_user_distinct_id then identified.distinct_id end
+            case when identified.alias_user_id is not null or not identified.is_user_distinct_id then identified.distinct_id end
         ) as anonymous_id,
-        case when identified.is_user_distinct_id then identified.distinct_id end as user_id,
+        coalesce(
+            identified.alias_user_id,
+            case when identified.is_user_distinct_id then identified.distinct_id end
+        ) as user_id,
         identified.posthog_session_id as session_id,
         identified.current_url as page_url,
         identified.pathname as page_path,
