@@ -114,6 +114,7 @@ def test_every_format_is_written(tmp_path: Path) -> None:
         ("segment", "segment_*.jsonl", "messageId"),
         ("snowplow", "events_*.parquet", "event_id"),
         ("mixpanel", "export_*.jsonl", "properties['$insert_id']"),
+        ("posthog", "*T00:00:00+00:00-*T00:00:00+00:00.jsonl", "uuid"),
     ],
 )
 def test_vendor_files_carry_the_same_events_less_what_the_format_cannot(
@@ -148,6 +149,7 @@ def test_vendor_files_carry_the_same_events_less_what_the_format_cannot(
         ("segment", "segment_*.jsonl", "event", {"FAQ Expanded", "Chat Opened", "Product Compared"}),
         ("snowplow", "events_*.parquet", "event_name", {"faq_expand", "chat_opened", "product_comparison"}),
         ("mixpanel", "export_*.jsonl", "event", {"FAQ Expand", "Chat Opened", "Compare Products"}),
+        ("posthog", "*+00:00.jsonl", "event", {"faq_expand", "chat_opened", "product_compared"}),
     ],
 )
 def test_every_format_carries_custom_events_in_its_own_naming(
