@@ -247,30 +247,37 @@ class UnreadableArchiveError(OSError):
     unreadable file)."""
 
 
-def archive_lines(path: Path) -> list[str]:
-    """The non-empty lines of every JSON lines member (.json.gz, .json, …) of a .zip archive, members in
+def archive_members(path: Path) -> list[tuple[str, bytes]]:
+    """(name, bytes as stored) of every JSON lines member (.json.gz, .json, …) of a .zip archive, in
     archive order: Amplitude's Export API zip holds one gzipped file per hour and part,
     <project_id>/<project_id>_<YYYY-MM-DD>_<H>#<n>.json.gz. Raises UnreadableArchiveError for a corrupt
-    archive or member, or an archive without JSON lines files."""
+    archive (a member failing its CRC) or an archive without JSON lines files."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = [
-                member
+                (member.filename, archive.read(member))
                 for member in archive.infolist()
                 if not member.is_dir() and member.filename.lower().endswith(ARCHIVE_MEMBER_SUFFIXES)
             ]
-            if not members:
-                raise UnreadableArchiveError(
-                    f"no JSON lines files ({', '.join(ARCHIVE_MEMBER_SUFFIXES)}) in the archive"
-                )
-            lines = []
-            for member in members:
-                data = archive.read(member)
-                if member.filename.lower().endswith(".gz"):
-                    data = gzip.decompress(data)
-                lines.extend(line for line in data.decode("utf-8").splitlines() if line.strip())
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise UnreadableArchiveError(f"{type(error).__name__}: {error}") from error
+    if not members:
+        raise UnreadableArchiveError(
+            f"no JSON lines files ({', '.join(ARCHIVE_MEMBER_SUFFIXES)}) in the archive"
+        )
+    return members
+
+
+def archive_lines(path: Path) -> list[str]:
+    """The non-empty lines of every JSON lines member of a .zip archive (archive_members), in order;
+    a member that is not valid gzip raises UnreadableArchiveError."""
+    lines = []
+    for name, data in archive_members(path):
+        try:
+            text = (gzip.decompress(data) if name.lower().endswith(".gz") else data).decode("utf-8")
+        except (zlib.error, EOFError, gzip.BadGzipFile) as error:
+            raise UnreadableArchiveError(f"{name}: {type(error).__name__}: {error}") from error
+        lines.extend(line for line in text.splitlines() if line.strip())
     return lines
 
 

@@ -34,9 +34,11 @@ from dagster import MetadataValue
 from ..attribution import data_driven_credits
 from ..ingest import (
     UNREADABLE_FILE_ERRORS,
+    archive_members,
     check_landing_dirs,
     discover_files,
     event_times_sql,
+    landing_format,
     landing_reader,
     select_sql,
 )
@@ -109,10 +111,43 @@ def export_tables(spark: SparkSession, schemas: tuple[str, ...], out_dir: Path) 
     return names
 
 
+def _spark_path(relative: Path) -> Path:
+    """A landing path Hadoop can open: '#' (in Amplitude's member names) would start a URI fragment."""
+    return Path(*(part.replace("#", "_") for part in relative.parts))
+
+
+def unpack_archives(folder: Path, files: list[Path], target: Path) -> Path:
+    """Spark reads no zip: a vendor folder holding .zip landing files (Amplitude's Export API) is mirrored
+    under `target` for the raw view, each archive's JSON lines members unpacked (still gzipped) as
+    `<archive path>/<member name>`, every other landing file hard-linked (copied across file systems);
+    files keep the archive's or their own modification time. Returns `target`; an unreadable archive
+    raises ingest.UnreadableArchiveError with its reason."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for path in files:
+        relative = _spark_path(path.relative_to(folder))
+        mtime = path.stat().st_mtime
+        if landing_format(path) == "zip":
+            for name, data in archive_members(path):
+                unpacked = target / relative / _spark_path(Path(Path(name).name))
+                unpacked.parent.mkdir(parents=True, exist_ok=True)
+                unpacked.write_bytes(data)
+                os.utime(unpacked, (mtime, mtime))
+            continue
+        linked = target / relative
+        linked.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, linked)
+        except OSError:
+            shutil.copy2(path, linked)
+    return target
+
+
 def landing_views_args(settings: Settings) -> dict:
     """Arguments of the `stage_landing_files` run-operation: the contract's landing directory (null when
     it holds no files: Spark cannot read an empty folder), and each vendor's folder that holds files
-    (Parquet, else JSON lines)."""
+    (Parquet, else JSON lines). A vendor folder with .zip files is read from its unpacked copy under
+    MICROCONV_SPARK_DIR/landing/<vendor> (unpack_archives)."""
     landing_dir, vendor_files = None, {}
     for name, source in EVENT_SOURCES.items():
         folder = settings.landing_dir_of(source)
@@ -122,6 +157,9 @@ def landing_views_args(settings: Settings) -> dict:
         if source.is_contract:
             landing_dir = str(folder)
         else:
+            if any(landing_format(path) == "zip" for path in files):
+                folder = unpack_archives(folder, files, settings.spark_dir / "landing" / name)
+                files = discover_files(folder)
             parquet = any(path.suffix == ".parquet" for path in files)
             vendor_files[name] = {"path": str(folder), "format": "parquet" if parquet else "json"}
     return {"landing_dir": landing_dir, "vendor_files": vendor_files}

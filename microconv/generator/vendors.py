@@ -12,6 +12,8 @@ inactivity, exactly as on the contract path.
 from __future__ import annotations
 
 import csv
+import gzip
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,6 +285,71 @@ select
 from contract
 """
 
+# Amplitude's Export API (amplitude.com/docs/apis/analytics/export): one event object per line, times
+# as UTC text without an offset, revenue as $revenue/$price/$quantity event properties, the Browser
+# SDK's page properties, country names. The demo's events come from a server-side source without
+# Amplitude sessions (session_id -1), so sessions are derived by inactivity as on the contract path;
+# campaigns travel as utm_* event properties and in the user properties of the event that set them.
+AMPLITUDE_DEMO_PROJECT_ID = 187520
+_AMPLITUDE_TIME = "'%Y-%m-%d %H:%M:%S.%f'"
+_AMPLITUDE_SQL = f"""
+select
+    {AMPLITUDE_DEMO_PROJECT_ID} as app,
+    event_id as "$insert_id",
+    cast(cast(md5(event_id || '|' || coalesce(loaded_at, '')) as uuid) as varchar) as uuid,
+    abs(hash(coalesce(user_id, anonymous_id))) % 1000000000000 as amplitude_id,
+    vendor_event_name as event_type,
+    strftime(event_at, {_AMPLITUDE_TIME}) as event_time,
+    strftime(event_at, {_AMPLITUDE_TIME}) as client_event_time,
+    strftime(loaded_at_ts, {_AMPLITUDE_TIME}) as client_upload_time,
+    strftime(loaded_at_ts, {_AMPLITUDE_TIME}) as server_received_time,
+    strftime(loaded_at_ts, {_AMPLITUDE_TIME}) as server_upload_time,
+    anonymous_id as device_id,
+    user_id,
+    -1 as session_id,
+    'Web' as platform,
+    case device_category when 'desktop' then 'Chrome' when 'mobile' then 'Mobile Safari'
+        when 'tablet' then 'Mobile Safari' end as os_name,
+    case device_category when 'desktop' then 'Windows' when 'mobile' then 'Apple iPhone'
+        when 'tablet' then 'Apple iPad' end as device_family,
+    case device_category when 'desktop' then 'Windows' when 'mobile' then 'Apple iPhone'
+        when 'tablet' then 'Apple iPad' end as device_type,
+    list_aggr(
+        list_transform(string_split(country_name, ' '), lambda word: upper(word[1]) || word[2:]),
+        'string_agg',
+        ' '
+    ) as country,
+    ip_address,
+    'amplitude-ts/2.11.0' as library,
+    json_merge_patch(
+        cast(properties as json),
+        json_object(
+            '[Amplitude] Page Location', page_url,
+            '[Amplitude] Page URL', page_url,
+            '[Amplitude] Page Path', page_path,
+            '[Amplitude] Previous Page Location', page_referrer,
+            '[Amplitude] Previous Page Type', case when page_referrer is not null then 'external' end,
+            'utm_source', utm_source,
+            'utm_medium', utm_medium,
+            'utm_campaign', utm_campaign,
+            -- A purchase carries its revenue as Amplitude's revenue properties (price x quantity).
+            'value', case when {_NOT_PURCHASE} then json_extract(properties, '$.value') end,
+            '$price', case when event_name = 'purchase' then json_extract(properties, '$.value') end,
+            '$quantity', case when event_name = 'purchase' and {_property("value")} is not null then 1 end,
+            '$revenueType', case when event_name = 'purchase' then 'purchase' end
+        )
+    ) as event_properties,
+    json_merge_patch(
+        json_object(),
+        json_object(
+            'email', email, 'utm_source', utm_source, 'utm_medium', utm_medium, 'utm_campaign', utm_campaign
+        )
+    ) as user_properties,
+    json_object() as groups,
+    json_object() as group_properties
+from contract
+"""
+
 VENDOR_FORMATS: dict[str, VendorFormat] = {
     "ga4": VendorFormat(
         "ga4",
@@ -316,6 +383,23 @@ VENDOR_FORMATS: dict[str, VendorFormat] = {
         ),
         False,
         _POSTHOG_SQL,
+    ),
+    # Amplitude assigns every event a uuid, requires event_type and a user_id or device_id, stores
+    # properties as objects and its own server-side times (amplitude.com/docs/apis/analytics/http-v2),
+    # and blocks known bots; the Export API answers with a zip of hourly .json.gz files (writer.py).
+    "amplitude": VendorFormat(
+        "amplitude",
+        ("jsonl",),
+        "export_",
+        (
+            "missing_event_id",
+            "missing_event_name",
+            "missing_identity",
+            "malformed_properties",
+            "unparseable_timestamp",
+        ),
+        False,
+        _AMPLITUDE_SQL,
     ),
 }
 
@@ -378,3 +462,20 @@ def vendor_select(
     )
     {vendor.sql}
     """
+
+
+def write_amplitude_zip(cursor: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
+    """One day of the Amplitude projection as the Export API answers: a zip holding one gzipped JSON
+    lines file per hour of server_upload_time, <project_id>/<project_id>_<YYYY-MM-DD>_<H>#0.json.gz
+    (hour without a leading zero), rows in load order."""
+    rows = cursor.execute(
+        f"select substr(server_upload_time, 1, 10), cast(substr(server_upload_time, 12, 2) as integer), "
+        f"cast(to_json(amplitude_rows) as varchar) from ({select}) as amplitude_rows"
+    ).fetchall()
+    hours: dict[tuple[str, int], list[str]] = {}
+    for day, hour, line in rows:
+        hours.setdefault((day, hour), []).append(line)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for (day, hour), lines in hours.items():
+            member = f"{AMPLITUDE_DEMO_PROJECT_ID}/{AMPLITUDE_DEMO_PROJECT_ID}_{day}_{hour}#0.json.gz"
+            archive.writestr(member, gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))

@@ -25,7 +25,7 @@ from ..progress import progress_bar
 from . import catalog
 from .simulate import EVENT_CODE, EVENT_NAMES, GeneratorConfig, simulate, traffic_options
 from .spend import write_spend_reports
-from .vendors import VENDOR_FORMATS, VendorFormat, register_lookups, vendor_select
+from .vendors import VENDOR_FORMATS, VendorFormat, register_lookups, vendor_select, write_amplitude_zip
 
 FORMATS = ("parquet", "csv", "jsonl")
 # Dirty kinds injected per row (share of the dirty rows), with the quarantine reason each must get.
@@ -442,6 +442,8 @@ def write_landing_files(
     if compress and file_format != "parquet":
         copy_options += ", compression gzip"
         suffix += ".gz"
+    if vendor == "amplitude":  # the Export API's answer: a zip of hourly .json.gz files
+        suffix = ".zip"
     out_dir.mkdir(parents=True, exist_ok=True)
     if vendor is None:
         select = _CONTRACT_SQL.format(seed=seed, codes=DIRTY_CODE, extra_columns="")
@@ -460,7 +462,9 @@ def write_landing_files(
             partial = target.with_name(target.name + ".partial")
             with con.cursor() as cursor:
                 cursor.register("day_rows", rows.arrow_slice(start, end))
-                if file_format == "parquet":
+                if vendor == "amplitude":
+                    write_amplitude_zip(cursor, select, partial)
+                elif file_format == "parquet":
                     pq.write_table(cursor.sql(select).to_arrow_table(), partial)
                 else:
                     cursor.execute(f"copy ({select}) to '{partial}' ({copy_options})")

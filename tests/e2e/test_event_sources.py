@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_DIR / "tests" / "corpus" / "vendors"
-VENDORS = ("ga4", "segment", "snowplow", "mixpanel")
+VENDORS = ("ga4", "segment", "snowplow", "mixpanel", "amplitude")
 DEMO = GeneratorConfig(events=20_000, days=14, seed=5, dirty_share=0.03)
 # Where the source shows through by design: its name, its files and rows, its load times, its raw
 # properties text. Everything else in core and the marts must be equal.
@@ -119,7 +119,7 @@ def test_vendor_properties_never_carry_personal_data(fixture_warehouse: Path) ->
     raw_with_email = 0
     for path in FIXTURES.rglob("*"):
         if path.is_file() and not path.name.startswith("_"):
-            raw_with_email += path.read_text().count("@example.")
+            raw_with_email += path.read_bytes().count(b"@example.")
     assert raw_with_email >= 3
     with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
         leaked = con.execute(

@@ -143,3 +143,19 @@ def test_the_event_contract_does_not_take_zips(tmp_path: Path, con: duckdb.DuckD
     report = load_landing_files(con, tmp_path, source=CONTRACT)
     assert len(report.rejected) == 1
     assert "vendor exports only" in report.rejected[0][1]
+
+
+def test_the_amplitude_fixture_archives_hold_the_hand_written_members() -> None:
+    """tests/corpus/vendors/amplitude: the Export API zip and the S3 export file are built from the
+    readable files in _members/ (skipped by discovery), byte for byte."""
+    fixture = Path(__file__).resolve().parents[1] / "corpus" / "vendors" / "amplitude"
+    members = fixture / "_members"
+    with zipfile.ZipFile(fixture / "export_2026-03-02.zip") as archive:
+        unpacked = {
+            Path(name).name.removesuffix(".gz"): gzip.decompress(archive.read(name))
+            for name in archive.namelist()
+        }
+    unpacked["187520_2026-03-02_16#0.json"] = gzip.decompress(
+        (fixture / "187520_2026-03-02_16#0.json.gz").read_bytes()
+    )
+    assert unpacked == {path.name: path.read_bytes() for path in members.iterdir()}
