@@ -21,10 +21,15 @@
 
 {#- The project time zone of a Mixpanel export (var mixpanel_timezone), checked against the IANA names. -#}
 {% macro mixpanel_timezone() -%}
-    {%- set time_zone = var('mixpanel_timezone') | trim -%}
+    {{ return(checked_time_zone_var('mixpanel_timezone', 'MICROCONV_MIXPANEL_TIMEZONE')) }}
+{%- endmacro %}
+
+{#- A var naming a vendor project's time zone (set by `env_name`), checked against the IANA names. -#}
+{% macro checked_time_zone_var(var_name, env_name) -%}
+    {%- set time_zone = var(var_name) | trim -%}
     {%- if time_zone not in modules.pytz.all_timezones -%}
         {{ exceptions.raise_compiler_error(
-            "var mixpanel_timezone (MICROCONV_MIXPANEL_TIMEZONE) is '" ~ time_zone ~ "', not an IANA time zone name "
+            "var " ~ var_name ~ " (" ~ env_name ~ ") is '" ~ time_zone ~ "', not an IANA time zone name "
             ~ "such as UTC, Europe/Madrid or America/New_York"
         ) }}
     {%- endif -%}
@@ -44,6 +49,12 @@
             end
         ) as bigint)
     {%- endset -%}
+    {{ return(wall_micros_to_iso_text(microseconds, time_zone)) }}
+{%- endmacro %}
+
+{#- Microseconds since the epoch of a wall-clock time in `time_zone` (an IANA name), written as if it
+    were UTC, as the ISO-8601 UTC text of the real instant (DST-aware, see local_micros_to_iso_text). -#}
+{% macro wall_micros_to_iso_text(microseconds, time_zone) -%}
     {%- if time_zone in ('UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Zulu', 'Etc/Zulu', 'Universal', 'Etc/Universal', 'GMT', 'Etc/GMT') -%}
         {{ return(adapter.dispatch('epoch_to_iso_text', 'microconv')(microseconds, 1)) }}
     {%- else -%}

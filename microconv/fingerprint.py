@@ -31,6 +31,7 @@ HISTORY_SEEDS = (
     "macro_conversion_definitions",
     "micro_conversion_definitions",
     "traffic_source_categories",
+    "yandex_metrica_goals",
 )
 # dbt vars the incremental models read, directly or upstream (reporting_currency: fct_sessions counts
 # converted revenue). The others feed tables rebuilt by every run (impact, anomaly, attribution settings)
@@ -47,11 +48,13 @@ HISTORY_VARS = (
     "own_domains",
     "reporting_currency",
     "session_inactivity_minutes",
+    "yandex_metrica_timezone",
 )
 # Vars whose dbt_project.yml value reads an environment variable (name, default): the environment decides.
 VAR_ENVIRONMENT = {
     "event_sources": ("MICROCONV_EVENT_SOURCES", "microconv"),
     "mixpanel_timezone": ("MICROCONV_MIXPANEL_TIMEZONE", "UTC"),
+    "yandex_metrica_timezone": ("MICROCONV_YANDEX_METRICA_TIMEZONE", "Europe/Moscow"),
 }
 
 

@@ -383,7 +383,10 @@ def record_select_sql(path: Path) -> str:
     if fmt == "json":
         return f"select json as record from read_json_objects({literal}, format = 'auto')"
     if fmt == "csv":
-        reader = f"read_csv({literal}, all_varchar = true, header = true)"
+        # Tab-separated files are read as ClickHouse-style TSV (Yandex Metrica's Logs API): a tab
+        # between fields, no quoting (a `"` is text), backslash escapes left for staging to undo.
+        tsv = ", delim = '\\t', quote = '', escape = ''" if ".tsv" in path.name.lower() else ""
+        reader = f"read_csv({literal}, all_varchar = true, header = true{tsv})"
     else:
         reader = f"read_parquet({literal})"
     return f"select cast(to_json(landed) as varchar) as record from {reader} as landed"

@@ -30,6 +30,7 @@ source applied. Settings also builds the environment of dbt and of every other s
 | MICROCONV_FIRST_PARTITION   | 2026-01-01 (first daily partition, UTC)   |
 | MICROCONV_FRESHNESS_HOURS   | 26 (newest load older: check warns)       |
 | MICROCONV_MIXPANEL_TIMEZONE | UTC (Mixpanel project time zone, IANA; dbt var mixpanel_timezone) |
+| MICROCONV_YANDEX_METRICA_TIMEZONE | Europe/Moscow (Metrica counter time zone, IANA; dbt var ...) |
 | MICROCONV_BEST_EFFORT       | unset: a rejected landing file fails the run; 1: build from the rest |
 | MICROCONV_LOCK_TIMEOUT_SECONDS | 600 (wait for another run or process holding the warehouse) |
 | MICROCONV_VERBOSE           | unset: calm console; 1: Dagster's INFO log and dbt's line per node |
@@ -79,6 +80,8 @@ class Settings:
     freshness_hours: float
     # The time zone a Mixpanel project's export writes `time` in (projects created before 2023).
     mixpanel_timezone: str = "UTC"
+    # The time zone of a Yandex Metrica counter: its Logs API export writes ym:pv:dateTime in it.
+    yandex_metrica_timezone: str = "Europe/Moscow"
     # The sources the models read (MICROCONV_EVENT_SOURCES, dbt var event_sources, comma-separated).
     event_sources: tuple[str, ...] = ("microconv",)
     # Rejected landing files fail the run unless the user opts into building from the rest.
@@ -129,6 +132,9 @@ class Settings:
             first_partition=values["first_partition"],
             freshness_hours=float(values["freshness_hours"]),
             mixpanel_timezone=checked_timezone(values["mixpanel_timezone"]),
+            yandex_metrica_timezone=checked_timezone(
+                values["yandex_metrica_timezone"], "MICROCONV_YANDEX_METRICA_TIMEZONE", "Europe/Moscow"
+            ),
             event_sources=tuple(values["event_sources"]),
             best_effort=bool(values["best_effort"]),
             lock_timeout_seconds=float(values["lock_timeout_seconds"]),
@@ -177,6 +183,7 @@ class Settings:
             "MICROCONV_SPARK_DIR": str(self.spark_dir),
             "MICROCONV_EVENT_SOURCES": ",".join(self.event_sources),
             "MICROCONV_MIXPANEL_TIMEZONE": self.mixpanel_timezone,
+            "MICROCONV_YANDEX_METRICA_TIMEZONE": self.yandex_metrica_timezone,
             **self.dbt_passthrough,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DO_NOT_TRACK": "1",
@@ -273,6 +280,7 @@ VERBATIM_VARIABLES = {
     "alert_webhook_url": "MICROCONV_ALERT_WEBHOOK_URL",
     "first_partition": "MICROCONV_FIRST_PARTITION",
     "mixpanel_timezone": "MICROCONV_MIXPANEL_TIMEZONE",
+    "yandex_metrica_timezone": "MICROCONV_YANDEX_METRICA_TIMEZONE",
     "dbt_target_path": "MICROCONV_DBT_TARGET_PATH",
     "dagster_home": "DAGSTER_HOME",
     "spend_landing_dir": "MICROCONV_SPEND_LANDING_DIR",
@@ -304,6 +312,7 @@ def get_settings() -> Settings:
         first_partition=os.environ.get("MICROCONV_FIRST_PARTITION", "2026-01-01"),
         freshness_hours=float(os.environ.get("MICROCONV_FRESHNESS_HOURS", "26")),
         mixpanel_timezone=mixpanel_timezone_from_env(),
+        yandex_metrica_timezone=yandex_metrica_timezone_from_env(),
         event_sources=tuple(
             name.strip()
             for name in os.environ.get("MICROCONV_EVENT_SOURCES", "microconv").split(",")
@@ -338,14 +347,21 @@ def mixpanel_timezone_from_env() -> str:
     return checked_timezone(os.environ.get("MICROCONV_MIXPANEL_TIMEZONE", ""))
 
 
-def checked_timezone(name: str) -> str:
-    """A Mixpanel project's time zone name (blank: UTC), checked against the IANA time zone names."""
-    name = name.strip() or "UTC"
+def yandex_metrica_timezone_from_env() -> str:
+    """MICROCONV_YANDEX_METRICA_TIMEZONE (default Europe/Moscow, a Metrica counter's default), checked."""
+    variable = "MICROCONV_YANDEX_METRICA_TIMEZONE"
+    return checked_timezone(os.environ.get(variable, ""), variable, "Europe/Moscow")
+
+
+def checked_timezone(name: str, variable: str = "MICROCONV_MIXPANEL_TIMEZONE", default: str = "UTC") -> str:
+    """A vendor project's time zone name (blank: `default`), checked against the IANA time zone names;
+    `variable` names the setting in the error."""
+    name = name.strip() or default
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(
-            f"MICROCONV_MIXPANEL_TIMEZONE is {name!r}, not an IANA time zone name such as UTC, "
+            f"{variable} is {name!r}, not an IANA time zone name such as UTC, "
             "Europe/Madrid or America/New_York"
         ) from error
     return name

@@ -35,6 +35,7 @@ class SettingsResource(ConfigurableResource):
     first_partition: str
     freshness_hours: float
     mixpanel_timezone: str
+    yandex_metrica_timezone: str
     event_sources: list[str]
     best_effort: bool
     lock_timeout_seconds: float
