@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_DIR / "tests" / "corpus" / "vendors"
-VENDORS = ("ga4", "segment", "snowplow", "mixpanel", "amplitude")
+VENDORS = ("ga4", "segment", "snowplow", "mixpanel", "posthog", "amplitude")
 DEMO = GeneratorConfig(events=20_000, days=14, seed=5, dirty_share=0.03)
 # Where the source shows through by design: its name, its files and rows, its load times, its raw
 # properties text. Everything else in core and the marts must be equal.
@@ -126,6 +126,32 @@ def test_vendor_properties_never_carry_personal_data(fixture_warehouse: Path) ->
             "select count(*) from intermediate.int_events_validated where properties like '%@%'"
         ).fetchone()[0]
     assert leaked == 0
+
+
+def test_posthog_identity_stitches_as_posthog_merges_persons(fixture_warehouse: Path) -> None:
+    """PostHog merges the anonymous id of an $identify ($anon_distinct_id) into the user's person, so
+    the device's events before the login (…01 $pageview, …02 Product Added) are the user's too; an alias
+    merges the other id; a never-identified device (…06, …10) stays anonymous; server-side events
+    (…07, …08) and an identified $pageleave (…11) are their distinct_id's. Row …08 is quarantined."""
+    _dbt(
+        ["build", "--select", "int_users_stitched", "--exclude-resource-type", "test"],
+        fixture_warehouse,
+        ",".join(("microconv", *VENDORS)),
+    )
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
+        stitched = dict(
+            con.execute(
+                """
+                select right(event_id, 2), stitched_user_id
+                from intermediate.int_users_stitched
+                where event_id like '0195a1b2-0000-7000-8000-%'
+                """
+            ).fetchall()
+        )
+    assert stitched == {
+        "01": "user-42", "02": "user-42", "03": "user-42", "04": "user-42", "06": None,
+        "07": "user-77", "09": "user-77", "10": None, "11": "user-77",
+    }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
