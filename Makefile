@@ -45,7 +45,7 @@ test: install lint pytest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models data-tests bi
+	$(BIN)/sqlfluff lint --processes 2 models data-tests bi
 
 # Two pytest-xdist workers: most of a test's time is one Python process (Dagster, dbt's start-up) or
 # DuckDB on small data, so two at a time use both cores; tests/conftest.py keeps each module (and the

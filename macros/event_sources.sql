@@ -3,7 +3,7 @@
     staging models use to read their records are in json.sql, timestamps.sql, pii.sql and ga4.sql. -#}
 
 {% macro known_event_sources() -%}
-    {{ return(['microconv', 'ga4', 'segment', 'snowplow', 'mixpanel']) }}
+    {{ return(['microconv', 'ga4', 'segment', 'snowplow', 'mixpanel', 'yandex_metrica', 'amplitude', 'posthog', 'heap']) }}
 {%- endmacro %}
 
 {#- The enabled sources, in the order given; a clear error for an unknown name or an empty list. -#}

@@ -164,6 +164,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Erase people from the warehouse and the published copy, and suppress them in later runs."""
+    from .erasure import ErasureError, forget, read_id_file
+    from .warehouse import WarehouseBusyError
+
+    user_ids, anonymous_ids = list(args.user_id or []), list(args.anonymous_id or [])
+    if args.file:
+        from_file = read_id_file(Path(args.file))
+        user_ids += from_file[0]
+        anonymous_ids += from_file[1]
+    if not user_ids and not anonymous_ids:
+        say("Nothing to forget: give --user-id, --anonymous-id or --file.")
+        return 2
+    try:
+        report = forget(_settings(args), user_ids, anonymous_ids)
+    except (ErasureError, WarehouseBusyError) as error:
+        say(f"Nothing was erased: {error}")
+        return 1
+    say(
+        f"Forgot {len(report.identity_hashes)} id(s) (with the ids stitched to them): "
+        f"{report.total:,} rows removed; the published copy was replaced."
+    )
+    for table, rows in sorted(report.rows_removed.items()):
+        say(f"  {table}: {rows:,}")
+    say("Their ids are on the suppression list (raw.erased_identities): no later run brings them back.")
+    return 0
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     from .project import prepare_manifest
 
@@ -256,6 +284,23 @@ def build_parser() -> argparse.ArgumentParser:
         "prepare", help="parse the dbt project for this environment (runs do it when it is out of date)"
     )
     prepare.set_defaults(func=cmd_prepare)
+
+    forget = sub.add_parser(
+        "forget",
+        help="erase a person (right to erasure) from the warehouse and the published copy",
+        description="Erase people: every row of theirs (the ids given and every id stitched to them) "
+        "from the raw, intermediate, core and marts tables and the published copy, in one transaction; "
+        "their ids' keyed hashes go on the suppression list so no later run brings them back, and "
+        "raw.erasure_audit records what was removed (docs/privacy.md).",
+    )
+    forget.add_argument("--user-id", action="append", help="a user id to forget (repeatable)")
+    forget.add_argument(
+        "--anonymous-id", action="append", help="an anonymous (device) id to forget (repeatable)"
+    )
+    forget.add_argument(
+        "--file", help="a file of ids: CSV with user_id and/or anonymous_id columns, or one user id per line"
+    )
+    forget.set_defaults(func=cmd_forget)
 
     summary = sub.add_parser("summary", help="print rows per layer and the data-quality accounting")
     summary.set_defaults(func=cmd_summary)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from .erasure import ERASURE_DDL, purge_suppressed
 from .progress import progress_bar
 from .sources import CONTRACT, EVENT_SOURCES, VENDORS, EventSource
 from .sql import quote_literal
@@ -172,6 +173,7 @@ create table if not exists raw.events (
 );
 {_VENDOR_DDL}
 {RAW_SPEND_DDL}
+{ERASURE_DDL}
 create table if not exists raw.loaded_files (
     file_id varchar primary key,
     source_file varchar not null,
@@ -584,6 +586,10 @@ def load_event_sources(
         else:
             report = LoadReport()
         reports.append((source, landing_dir, report))
+    # Forgotten people's rows that arrived in new files never stay in raw (docs/privacy.md).
+    purged = purge_suppressed(con)
+    if purged:
+        log.info("Removed rows of forgotten people from raw: %s", purged)
     return reports
 
 

@@ -1,4 +1,4 @@
-"""The event sources Microconv reads: its own event contract and four vendors' exports.
+"""The event sources Microconv reads: its own event contract and eight vendors' exports.
 
 Each source has its own landing directory and raw table. The contract's files are loaded column by
 column (raw.events); a vendor's rows are kept whole, one JSON object per row (raw.<source>_events,
@@ -79,6 +79,30 @@ VENDORS: tuple[EventSource, ...] = (
         "mixpanel_events",
         "Mixpanel raw export",
         _epoch_seconds("json_extract_string(record, '$.properties.time')"),
+    ),
+    EventSource(
+        "yandex_metrica",
+        "yandex_metrica_events",
+        "Yandex Metrica Logs API",
+        _first_text('$."ym:pv:dateTime"', '$."ym:s:dateTime"'),
+    ),
+    EventSource(
+        "amplitude",
+        "amplitude_events",
+        "Amplitude export",
+        _first_text("$.event_time", "$.client_event_time"),
+    ),
+    EventSource(
+        "posthog",
+        "posthog_events",
+        "PostHog events export",
+        _first_text("$.timestamp"),
+    ),
+    EventSource(
+        "heap",
+        "heap_events",
+        "Heap Connect tables",
+        _first_text("$.time"),
     ),
 )
 EVENT_SOURCES: dict[str, EventSource] = {source.name: source for source in (CONTRACT, *VENDORS)}

@@ -24,7 +24,7 @@
         {%- endfor -%}
         {% do run_query(_empty_raw_view('events', empty_columns)) %}
     {%- endif -%}
-    {%- for vendor in ['ga4', 'segment', 'snowplow', 'mixpanel'] %}
+    {%- for vendor in ['ga4', 'segment', 'snowplow', 'mixpanel', 'yandex_metrica', 'amplitude', 'posthog', 'heap'] %}
         {%- set files = vendor_files.get(vendor) -%}
         {%- if files -%}
             {% do run_query(_landed_files_view(
@@ -50,6 +50,9 @@
         {%- endfor -%}
         {% do run_query(_empty_raw_view('ad_spend', empty_spend)) %}
     {%- endif %}
+    {#- `microconv forget` works on the DuckDB warehouse only: Spark's suppression list is empty. -#}
+    {% do run_query("create or replace view raw.erased_identities as select cast(null as string) as identity_hash, "
+        ~ "cast(null as timestamp) as erased_at where false") %}
     {{ log("raw tables now read " ~ (landing_dir or 'no contract files') ~ " and " ~ (vendor_files | list | join(', ') or 'no vendor files'), info=true) }}
 {% endmacro %}
 

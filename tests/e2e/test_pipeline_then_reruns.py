@@ -194,3 +194,146 @@ def test_a_test_that_newly_warns_is_stored_with_its_history_and_alerts_once(pipe
     assert len(new_failures) == 1, new_failures
     assert {test["test_name"] for test in new_failures[0]["details"]["tests"]} == set(names)
     assert "is_currency_known" in new_failures[0]["message"]
+
+
+def _relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str, list[str]]]:
+    """(schema, table or view, text columns) of every relation of an attached catalog."""
+    rows = con.execute(
+        """
+        select table_schema, table_name, list(column_name)
+        from information_schema.columns
+        where table_catalog = ? and data_type = 'VARCHAR'
+        group by 1, 2
+        """,
+        [catalog],
+    ).fetchall()
+    return [(schema, table, columns) for schema, table, columns in rows]
+
+
+def _person_traces(warehouse: Path, publish_dir: Path, needles: set[str]) -> list[str]:
+    """Where any of the needles (ids, keys, hashes) still appears: every text column of every table and
+    view of the warehouse and the published copy, every Parquet file and every other published file."""
+    import re
+
+    pattern = "|".join(re.escape(needle) for needle in sorted(needles))
+    found = []
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        con.execute(f"attach '{publish_dir / 'microconv.duckdb'}' as published (read_only)")
+        for catalog in ("warehouse", "published"):
+            for schema, table, columns in _relations(con, catalog):
+                condition = " or ".join(f'regexp_matches("{column}", $pattern)' for column in columns)
+                rows = con.execute(
+                    f'select count(*) from {catalog}."{schema}"."{table}" where {condition}',
+                    {"pattern": pattern},
+                ).fetchone()[0]
+                if rows:
+                    found.append(f"{catalog}.{schema}.{table}: {rows}")
+        for path in sorted(publish_dir.rglob("*")):
+            if not path.is_file():
+                continue
+            if path.suffix == ".parquet":
+                text = f"select * from read_parquet('{path}')"
+                columns = [
+                    row[0] for row in con.execute(f"describe {text}").fetchall() if row[1] == "VARCHAR"
+                ]
+                if columns:
+                    condition = " or ".join(f'regexp_matches("{column}", $pattern)' for column in columns)
+                    if con.execute(
+                        f"select count(*) from ({text}) where {condition}", {"pattern": pattern}
+                    ).fetchone()[0]:
+                        found.append(str(path))
+            elif path.suffix in (".csv", ".json", ".html", ".txt") and re.search(
+                pattern, path.read_text(errors="replace")
+            ):
+                found.append(str(path))
+    return found
+
+
+def test_a_forgotten_person_is_in_no_table_nor_published_file_and_never_comes_back(pipeline) -> None:
+    """`microconv forget --user-id` on a user who logged in on several devices: afterwards no table or
+    view of the warehouse or the published copy, no Parquet, audience or report file holds any of
+    their ids, user key, device ids, e-mail, salted e-mail hash or unsalted e-mail SHA-256. Their
+    events then land again in a new file (as a late re-upload would bring them): the next run purges
+    them from raw and they reach no model."""
+    import hashlib
+
+    from microconv.cli import main
+    from microconv.runner import run_job
+
+    _, _, path, landing, _ = pipeline
+    publish_dir = Path(os.environ["MICROCONV_PUBLISH_DIR"])
+    with duckdb.connect(str(path), read_only=True) as con:
+        (user_id,) = con.execute(
+            """
+            select stitched.user_id
+            from intermediate.int_users_stitched as stitched
+            inner join marts.audience_members as members on stitched.user_key = members.user_key
+            inner join intermediate.int_events_validated as validated
+                on stitched.stitched_user_id = validated.user_id and validated.email_hash is not null
+            where stitched.user_id is not null
+            group by stitched.user_id
+            having count(distinct stitched.anonymous_id) >= 2
+            order by stitched.user_id
+            limit 1
+            """
+        ).fetchone()
+        ids = con.execute(
+            "select distinct anonymous_id, device_id, user_key from intermediate.int_users_stitched "
+            "where stitched_user_id = ?",
+            [user_id],
+        ).fetchall()
+        anonymous_ids = {anonymous_id for anonymous_id, _, _ in ids if anonymous_id}
+        emails = {
+            row[0]
+            for row in con.execute(
+                "select distinct email from raw.events where email is not null and (user_id = ? "
+                "or anonymous_id in (select unnest(?::varchar[])))",
+                [user_id, sorted(anonymous_ids)],
+            ).fetchall()
+        }
+        email_hashes = {
+            row[0]
+            for row in con.execute(
+                "select distinct email_hash from intermediate.int_events_validated "
+                "where email_hash is not null and user_id = ?",
+                [user_id],
+            ).fetchall()
+        }
+    needles = (
+        {user_id}
+        | anonymous_ids
+        | {device_id for _, device_id, _ in ids}
+        | {user_key for _, _, user_key in ids}
+        | emails
+        | email_hashes
+        | {hashlib.sha256(email.strip().lower().encode()).hexdigest() for email in emails}
+    )
+    assert emails and email_hashes and len(anonymous_ids) >= 2
+    assert _person_traces(path, publish_dir, needles)  # the scan finds them before
+
+    assert main(["forget", "--user-id", user_id]) == 0
+    assert _person_traces(path, publish_dir, needles) == []
+
+    files = sorted(landing.rglob("events_*.parquet"))
+    again = files[-1].with_name("late_reupload.parquet")
+    with duckdb.connect() as con:
+        con.execute(
+            f"""
+            copy (
+                select * replace ('again-' || event_id as event_id)
+                from read_parquet({[str(file) for file in files]})
+                where user_id = ? or anonymous_id in (select unnest(?::varchar[]))
+            ) to '{again}' (format parquet)
+            """,
+            [user_id, sorted(anonymous_ids)],
+        )
+        days = con.execute(
+            "select min(event_day), max(event_day) from (select cast(try_cast(event_timestamp as "
+            f"timestamptz) as date) as event_day from '{again}') where event_day is not null"
+        ).fetchone()
+    assert run_job(start=str(days[0]), end=str(days[1]), skip_tests=True).success
+    assert _person_traces(path, publish_dir, needles) == []
+    with duckdb.connect(str(path), read_only=True) as con:
+        purged = con.execute("select rows_removed from raw.erasure_audit order by erased_at").fetchall()
+    assert len(purged) == 2 and json.loads(purged[1][0])["raw.events"] > 0

@@ -48,7 +48,17 @@ def test_vendor_rows_are_kept_whole_as_json(tmp_path: Path, suffix: str) -> None
                 "select table_name from information_schema.tables where table_schema = 'raw'"
             ).fetchall()
         }
-    assert set(reports) == {"microconv", "ga4", "segment", "snowplow", "mixpanel"}
+    assert set(reports) == {
+        "microconv",
+        "ga4",
+        "segment",
+        "snowplow",
+        "mixpanel",
+        "yandex_metrica",
+        "amplitude",
+        "posthog",
+        "heap",
+    }
     assert reports["ga4"].loaded == []  # no landing folder: nothing loaded, the table exists
     assert reports["mixpanel"].rows_loaded == 2
     assert [record["event"] for record in records] == ["Purchase", "Sign Up"]
