@@ -111,31 +111,30 @@ def export_tables(spark: SparkSession, schemas: tuple[str, ...], out_dir: Path) 
     return names
 
 
-def _spark_path(relative: Path) -> Path:
-    """A landing path Hadoop can open: '#' (in Amplitude's member names) would start a URI fragment."""
-    return Path(*(part.replace("#", "_") for part in relative.parts))
+def _spark_name(*parts: str) -> str:
+    """One flat file name for a landing path (Spark reads a folder's files, not its subfolders'), that
+    Hadoop can open: '#' (in Amplitude's member names) would start a URI fragment."""
+    return "__".join(parts).replace("#", "_")
 
 
 def unpack_archives(folder: Path, files: list[Path], target: Path) -> Path:
     """Spark reads no zip: a vendor folder holding .zip landing files (Amplitude's Export API) is mirrored
-    under `target` for the raw view, each archive's JSON lines members unpacked (still gzipped) as
-    `<archive path>/<member name>`, every other landing file hard-linked (copied across file systems);
-    files keep the archive's or their own modification time. Returns `target`; an unreadable archive
-    raises ingest.UnreadableArchiveError with its reason."""
+    flat under `target` for the raw view (Spark reads no subfolders), each archive's JSON lines members
+    unpacked (still gzipped) as `<archive path>__<member name>`, every other landing file hard-linked
+    (copied across file systems) as `<its path>` with '__' for '/'; files keep the archive's or their own
+    modification time. Returns `target`; an unreadable archive raises ingest.UnreadableArchiveError."""
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     for path in files:
-        relative = _spark_path(path.relative_to(folder))
+        parts = path.relative_to(folder).parts
         mtime = path.stat().st_mtime
         if landing_format(path) == "zip":
             for name, data in archive_members(path):
-                unpacked = target / relative / _spark_path(Path(Path(name).name))
-                unpacked.parent.mkdir(parents=True, exist_ok=True)
+                unpacked = target / _spark_name(*parts, Path(name).name)
                 unpacked.write_bytes(data)
                 os.utime(unpacked, (mtime, mtime))
             continue
-        linked = target / relative
-        linked.parent.mkdir(parents=True, exist_ok=True)
+        linked = target / _spark_name(*parts)
         try:
             os.link(path, linked)
         except OSError:

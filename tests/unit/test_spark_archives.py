@@ -41,10 +41,10 @@ def test_a_vendor_folder_with_zips_is_read_from_its_unpacked_copy(tmp_path: Path
         "format": "json",
     }
     files = sorted(str(path.relative_to(unpacked)) for path in unpacked.rglob("*") if path.is_file())
-    # '#' would start a URI fragment in a Hadoop path.
+    # Flat (Spark reads no subfolders), without "#" (a URI fragment in a Hadoop path).
     assert files == [
-        "export_2026-03-02.zip/187520_2026-03-02_0_0.json.gz",
-        "s3/187520_2026-03-02_16_0.json.gz",
+        "export_2026-03-02.zip__187520_2026-03-02_0_0.json.gz",
+        "s3__187520_2026-03-02_16_0.json.gz",
     ]
     assert (unpacked / files[0]).read_bytes() == member
     assert (unpacked / files[0]).stat().st_mtime == 1772409600

@@ -55,7 +55,7 @@ extracted as (
         source._source_row,
         source._ingested_at,
         {%- for column, path in [
-            ('amplitude_event_type', '$.event_type'), ('insert_id', '$."$insert_id"'), ('amplitude_uuid', '$.uuid'),
+            ('amplitude_event_type', '$.event_type'), ('amplitude_uuid', '$.uuid'),
             ('event_time', '$.event_time'), ('client_event_time', '$.client_event_time'),
             ('server_upload_time', '$.server_upload_time'), ('device_id', '$.device_id'),
             ('amplitude_user_id', '$.user_id'), ('amplitude_session_id', '$.session_id'),
@@ -65,6 +65,8 @@ extracted as (
         ] %}
         {{ json_path_text('source.record', path) }} as {{ column }},
         {%- endfor %}
+        -- A key starting with '$' needs the quoted (DuckDB) or bracket (Spark) path form.
+        {{ json_member_text('source.record', '$insert_id') }} as insert_id,
         source.record
     from source
 ),
