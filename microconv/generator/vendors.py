@@ -367,8 +367,9 @@ VENDOR_FORMATS: dict[str, VendorFormat] = {
         "mixpanel", ("jsonl",), "export_", ("missing_event_id", "malformed_properties"), False, _MIXPANEL_SQL
     ),
     # PostHog assigns every event a uuid, rejects events without a name or distinct_id, stores
-    # properties as an object, replaces an invalid or more-than-23-hours-ahead timestamp with the
-    # server time (posthog.com/docs/data/ingestion-warnings), and posthog-js drops known bots.
+    # properties as an object and replaces an unparseable timestamp with the capture time
+    # (posthog.com/docs/data/ingestion-warnings); posthog-js drops known bots. Events more than 23
+    # hours ahead are stored (and exported) as sent: they stay, for validation to quarantine.
     "posthog": VendorFormat(
         "posthog",
         ("jsonl",),
@@ -379,7 +380,6 @@ VENDOR_FORMATS: dict[str, VendorFormat] = {
             "missing_identity",
             "malformed_properties",
             "unparseable_timestamp",
-            "future_timestamp",
         ),
         False,
         _POSTHOG_SQL,

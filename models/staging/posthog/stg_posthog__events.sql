@@ -4,7 +4,9 @@
     - properties is a nested object in JSON lines and a JSON-encoded string in Parquet (and in the
       warehouse destinations): both read the same. Timestamps are ISO 8601 text in JSON lines and
       offset-less UTC timestamps in Parquet; the latter are marked as UTC.
-    - The event id is uuid, the key PostHog deduplicates events on (posthog.com/docs/data/ingestion-warnings).
+    - The event id is uuid, PostHog's event id; its own dedupe on it is not guaranteed (ClickHouse
+      merges, posthog.com/docs/data/ingestion-warnings), so an export can repeat one: validation keeps
+      the first copy.
     - Identity (posthog.com/docs/product-analytics/identify): an anonymous visitor's distinct_id is
       the SDK's anonymous id, and posthog-js sends the same device id as $device_id on every event;
       identify() sends an $identify event whose distinct_id is the user and whose $anon_distinct_id is
