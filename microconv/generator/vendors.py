@@ -1,4 +1,4 @@
-"""Write the demo events in a vendor's export format (GA4, Segment, Snowplow, Mixpanel).
+"""Write the demo events in a vendor's export format (GA4, Segment, Snowplow, Mixpanel, Heap, …).
 
 Each vendor row is a DuckDB projection of the contract row the generator would have written, so that
 the same demo through a vendor adapter (models/staging/<vendor>/) gives the same marts as the contract
@@ -36,6 +36,11 @@ class VendorFormat:
     dropped_kinds: tuple[str, ...]
     exports_bots: bool
     sql: str
+    # Vendors exporting one table per folder (Heap): the column of `sql` naming each row's table (the
+    # folder it is written to, the column itself left out), and further tables of the same day as
+    # (folder, projection of `contract`).
+    table_column: str | None = None
+    extra_tables: tuple[tuple[str, str], ...] = ()
 
 
 # Property keys of the contract's properties JSON that are numbers.
@@ -285,6 +290,88 @@ select
 from contract
 """
 
+
+# Heap Connect tables (help.heap.io, Heap Connect: Data Schema), as a warehouse unload lands them: one
+# folder per table. Page views go to pageviews, every other event to its event's table; the landing page
+# view's campaign, referrer and landing page also make its session's sessions row. Heap's ids are 64-bit
+# numbers; the demo writes the contract's ids in their place (text), so that the same devices, users and
+# events come out. Every event is recorded under its device's Heap user (the anonymous_id); a device on
+# which its visitor logged in (a clean event with a user_id) is migrated in user_migrations to the
+# visitor's identified Heap user ('9' + the user id's digits), whose users row has the user id as
+# identity. Bot traffic is left out: Heap's tables carry no user agent (only the parsed browser), so it
+# could not be recognised; so are future times: without a load time a skewed clock cannot be told.
+def _heap_property_columns() -> str:
+    numbers = ", ".join(
+        f"{_number(key)} as {key}" if key == "value" else f"try_cast({_property(key)} as integer) as {key}"
+        for key in _NUMERIC_PROPERTIES
+    )
+    texts = ", ".join(f"{_property(key)} as {key}" for key in _TEXT_PROPERTIES)
+    return f"{numbers}, {texts}"
+
+
+_HEAP_DEVICE_TYPE = "upper(device_category[1]) || device_category[2:]"
+_HEAP_SQL = f"""
+select
+    case when event_name = 'page_view' then 'pageviews' else vendor_event_name end as _heap_table,
+    event_id,
+    anonymous_id as user_id,
+    cast(_session as varchar) as session_id,
+    event_at as time,
+    'web' as library,
+    {_HEAP_DEVICE_TYPE} as device_type,
+    coalesce(upper(country_name[1]) || country_name[2:], country) as country,
+    ip_address as ip,
+    regexp_extract(page_url, '^https?://([^/?#]+)', 1) as domain,
+    page_path as path,
+    cast(null as varchar) as query,
+    page_referrer as referrer,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    email,
+    {_heap_property_columns()}
+from contract
+"""
+_HEAP_SESSIONS_SQL = f"""
+select
+    cast(_session as varchar) as session_id,
+    anonymous_id as user_id,
+    event_at as time,
+    'web' as library,
+    {_HEAP_DEVICE_TYPE} as device_type,
+    coalesce(upper(country_name[1]) || country_name[2:], country) as country,
+    ip_address as ip,
+    page_referrer as referrer,
+    page_url as landing_page,
+    utm_source,
+    utm_medium,
+    utm_campaign
+from contract
+where _is_landing
+"""
+# Logins: the clean events with a user id (a migration or identity only from quarantined rows would
+# identify events the contract path leaves anonymous).
+_HEAP_USERS_SQL = """
+select
+    '9' || substring(user_id, 2) as user_id,
+    user_id as identity,
+    min(event_at) as joindate
+from contract
+where user_id is not null and _is_clean_row
+group by user_id
+order by 1
+"""
+_HEAP_USER_MIGRATIONS_SQL = """
+select
+    anonymous_id as from_user_id,
+    '9' || substring(user_id, 2) as to_user_id,
+    min(event_at) as time
+from contract
+where user_id is not null and _is_clean_row
+group by anonymous_id, user_id
+order by 1
+"""
+
 # Amplitude's Export API (amplitude.com/docs/apis/analytics/export): one event object per line, times
 # as UTC text without an offset, revenue as $revenue/$price/$quantity event properties, the Browser
 # SDK's page properties, country names. The demo's events come from a server-side source without
@@ -366,6 +453,27 @@ VENDOR_FORMATS: dict[str, VendorFormat] = {
     "mixpanel": VendorFormat(
         "mixpanel", ("jsonl",), "export_", ("missing_event_id", "malformed_properties"), False, _MIXPANEL_SQL
     ),
+    "heap": VendorFormat(
+        "heap",
+        ("parquet", "csv", "jsonl"),
+        "sync_",
+        (
+            "missing_event_id",
+            "missing_event_name",
+            "unparseable_timestamp",
+            "future_timestamp",
+            "missing_identity",
+            "malformed_properties",
+        ),
+        False,
+        _HEAP_SQL,
+        table_column="_heap_table",
+        extra_tables=(
+            ("sessions", _HEAP_SESSIONS_SQL),
+            ("users", _HEAP_USERS_SQL),
+            ("user_migrations", _HEAP_USER_MIGRATIONS_SQL),
+        ),
+    ),
     # PostHog assigns every event a uuid, rejects events without a name or distinct_id, stores
     # properties as an object and replaces an unparseable timestamp with the capture time
     # (posthog.com/docs/data/ingestion-warnings); posthog-js drops known bots. Events more than 23
@@ -437,15 +545,24 @@ def register_lookups(con: duckdb.DuckDBPyConnection, vendor: str) -> None:
 
 
 def vendor_select(
-    vendor: VendorFormat, contract_sql: str, dirty_codes: dict[str, int], bot_agents: list[str]
+    vendor: VendorFormat,
+    contract_sql: str,
+    dirty_codes: dict[str, int],
+    bot_agents: list[str],
+    sql: str | None = None,
 ) -> str:
-    """The vendor rows of one day file: the contract projection, less what the vendor cannot carry."""
+    """The vendor rows of one day file (or, with `sql`, of one of the vendor's extra tables): the contract
+    projection, less what the vendor cannot carry."""
     dropped = [dirty_codes[kind] for kind in vendor.dropped_kinds]
     keep = [f"contract_rows._dirty not in ({', '.join(map(str, dropped))})"] if dropped else []
     if not vendor.exports_bots:
         quoted = ", ".join("'" + agent.replace("'", "''") + "'" for agent in bot_agents)
         keep.append(f"coalesce(contract_rows.user_agent not in ({quoted}), true)")
     where = f"where {' and '.join(keep)}" if keep else ""
+    # Rows that stay clean on the contract path (copies are duplicates of clean events).
+    clean = ", ".join(
+        str(code) for code in (0, dirty_codes["resent_duplicate"], dirty_codes["exact_duplicate"])
+    )
     return f"""
     with contract as (
         select
@@ -453,14 +570,15 @@ def vendor_select(
             coalesce(vendor_event_names.vendor_name, contract_rows.event_name) as vendor_event_name,
             try_cast(contract_rows.event_timestamp as timestamptz) at time zone 'UTC' as event_at,
             try_cast(contract_rows.loaded_at as timestamptz) at time zone 'UTC' as loaded_at_ts,
-            country_names.country_name
+            country_names.country_name,
+            contract_rows._dirty in ({clean}) as _is_clean_row
         from ({contract_sql}) as contract_rows
         left join vendor_event_names on contract_rows.event_name = vendor_event_names.event_name
         left join country_names on contract_rows.country = country_names.country_code
         {where}
         order by contract_rows._row_order
     )
-    {vendor.sql}
+    {vendor.sql if sql is None else sql}
     """
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..progress import progress_bar
@@ -261,6 +262,9 @@ def build_rows(config: GeneratorConfig, progress: Progress) -> LandingRows:
         "event_ms": event_ms,
         "visitor": visitor,
         "has_user": seconds >= signup_time[visitor],
+        # The simulated session and its landing event: vendors with session tables (Heap) write them.
+        "session": session,
+        "is_landing": is_landing,
         "second_device": sessions.second_device[session],
         "has_email": np.isin(events["event_code"], _EMAIL_EVENTS),
         "page": _page_codes(events),
@@ -403,7 +407,10 @@ select
 from day_rows
 """
 # What a vendor projection (vendors.py) needs besides the contract columns.
-_VENDOR_EXTRA_COLUMNS = ",\n    dirty as _dirty,\n    row_number() over () as _row_order"
+_VENDOR_EXTRA_COLUMNS = (
+    ",\n    dirty as _dirty,\n    row_number() over () as _row_order,"
+    '\n    "session" as _session,\n    is_landing as _is_landing'
+)
 
 
 def _file_name(vendor: str | None, day: str) -> str:
@@ -445,6 +452,7 @@ def write_landing_files(
     if vendor == "amplitude":  # the Export API's answer: a zip of hourly .json.gz files
         suffix = ".zip"
     out_dir.mkdir(parents=True, exist_ok=True)
+    contract = ""
     if vendor is None:
         select = _CONTRACT_SQL.format(seed=seed, codes=DIRTY_CODE, extra_columns="")
     else:
@@ -456,8 +464,13 @@ def write_landing_files(
         if vendor is not None:
             register_lookups(con, vendor)
 
-        def write_day(bounds: tuple[str, int, int]) -> Path:
+        def write_day(bounds: tuple[str, int, int]) -> list[Path]:
             day, start, end = bounds
+            if vendor is not None and VENDOR_FORMATS[vendor].table_column is not None:
+                day_rows = rows.arrow_slice(start, end)
+                return _write_vendor_tables(
+                    con, day_rows, contract, vendor, day, out_dir, suffix, copy_options
+                )
             target = out_dir / f"{_file_name(vendor, day)}{suffix}"
             partial = target.with_name(target.name + ".partial")
             with con.cursor() as cursor:
@@ -469,18 +482,61 @@ def write_landing_files(
                 else:
                     cursor.execute(f"copy ({select}) to '{partial}' ({copy_options})")
             partial.replace(target)
-            return target
+            return [target]
 
         with (
             progress_bar(f"writing {file_format} files", len(rows.day_bounds)) as advance,
             ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool,
         ):
             files = []
-            for path in pool.map(write_day, rows.day_bounds):
-                files.append(path)
+            for paths in pool.map(write_day, rows.day_bounds):
+                files.extend(paths)
                 advance()
     progress(f"wrote {len(files)} {vendor or 'contract'} {file_format} files")
     return files
+
+
+def _write_vendor_tables(
+    con: duckdb.DuckDBPyConnection,
+    day_rows: pa.Table,
+    contract: str,
+    vendor: str,
+    day: str,
+    out_dir: Path,
+    suffix: str,
+    copy_options: str,
+) -> list[Path]:
+    """One day's files of a vendor that exports one folder per table (Heap): the main projection split
+    by its table column, then each extra table, as `<table>/<file prefix><day><suffix>`."""
+    vendor_format = VENDOR_FORMATS[vendor]
+    column = vendor_format.table_column or ""
+    bots = catalog.BOT_USER_AGENTS
+    tables: list[tuple[str, pa.Table]] = []
+    written: list[Path] = []
+    with con.cursor() as cursor:
+        cursor.register("day_rows", day_rows)
+        rows = cursor.sql(vendor_select(vendor_format, contract, DIRTY_CODE, bots)).to_arrow_table()
+        names = rows.column(column)
+        for name in sorted(name for name in pc.unique(names).to_pylist() if name is not None):
+            tables.append((name, rows.filter(pc.equal(names, name)).drop_columns([column])))
+        for name, sql in vendor_format.extra_tables:
+            extra = vendor_select(vendor_format, contract, DIRTY_CODE, bots, sql=sql)
+            tables.append((name, cursor.sql(extra).to_arrow_table()))
+        for name, table in tables:
+            if table.num_rows == 0:
+                continue
+            target = out_dir / name / f"{vendor_format.file_prefix}{day}{suffix}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".partial")
+            if suffix == ".parquet":
+                pq.write_table(table, partial)
+            else:
+                cursor.register("table_rows", table)
+                cursor.execute(f"copy (select * from table_rows) to '{partial}' ({copy_options})")
+                cursor.unregister("table_rows")
+            partial.replace(target)
+            written.append(target)
+    return written
 
 
 def generate(
@@ -506,7 +562,7 @@ def generate(
     manifest = rows.manifest
     if vendor is not None:
         _describe_vendor_rows(manifest, VENDOR_FORMATS[vendor])
-    manifest["files"] = [path.name for path in files]
+    manifest["files"] = [path.relative_to(out_dir).as_posix() for path in files]
     manifest["format"] = files[0].name.split(".", 1)[1] if files else file_format
     (out_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     return GenerationResult(files=files, rows=int(manifest["rows"]), manifest=manifest)

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_DIR / "tests" / "corpus" / "vendors"
-VENDORS = ("ga4", "segment", "snowplow", "mixpanel", "posthog", "amplitude")
+VENDORS = ("ga4", "segment", "snowplow", "mixpanel", "posthog", "amplitude", "heap")
 DEMO = GeneratorConfig(events=20_000, days=14, seed=5, dirty_share=0.03)
 # Where the source shows through by design: its name, its files and rows, its load times, its raw
 # properties text. Everything else in core and the marts must be equal.
