@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,11 +40,10 @@ from pathlib import Path
 
 import duckdb
 
+from .settings import pii_salt
 from .sources import EVENT_SOURCES
 from .sql import quote_identifier
 
-# The salt dbt uses when MICROCONV_PII_SALT is not set (macros/pii.sql, pii_salt()).
-DEFAULT_PII_SALT = "microconv-default-salt-change-me"
 ERASURE_HASH_PREFIX = "microconv-erasure:"
 # The schemas that hold rows about people; config (seeds) does not.
 ERASED_SCHEMAS = ("raw", "intermediate", "core", "marts")
@@ -87,10 +85,6 @@ IN_LIST = "in (select unnest(?::varchar[]))"
 
 class ErasureError(RuntimeError):
     """The erasure cannot be done safely (nothing was changed)."""
-
-
-def pii_salt() -> str:
-    return os.environ.get("MICROCONV_PII_SALT", DEFAULT_PII_SALT)
 
 
 def erasure_hash(identifier: str, salt: str | None = None) -> str:
@@ -404,16 +398,17 @@ def read_id_file(path: Path) -> tuple[list[str], list[str]]:
 
 def forget(settings, user_ids: Iterable[str], anonymous_ids: Iterable[str]) -> ErasureReport:
     """Erase the people with these ids from the warehouse, publish again, drop MetricFlow's copy."""
+    from .engines import for_settings
     from .publish import publish
     from .warehouse import connect, run_lock
 
-    if settings.engine != "duckdb":
+    reader = for_settings(settings).warehouse_reader() if settings.duckdb_path.exists() else None
+    if reader is None:
         raise ErasureError(
-            f"forget works on the DuckDB warehouse; the {settings.engine} engine's tables live in Spark's "
-            "warehouse directory: delete there with the same ids."
+            f"no DuckDB warehouse at {settings.duckdb_path}: forget works on the DuckDB warehouse (on "
+            "Spark, delete with the same ids in Spark's warehouse directory)."
         )
-    if not settings.duckdb_path.exists():
-        raise ErasureError(f"no warehouse at {settings.duckdb_path}")
+    reader.close()
     with run_lock(settings.duckdb_path), connect(settings.duckdb_path) as con:
         person = resolve_person(con, user_ids, anonymous_ids)
         report = erase(con, person)

@@ -353,6 +353,15 @@ def yandex_metrica_timezone_from_env() -> str:
     return checked_timezone(os.environ.get(variable, ""), variable, "Europe/Moscow")
 
 
+# The salt of the PII hashes when MICROCONV_PII_SALT is not set: the same as dbt's (macros/pii.sql).
+DEFAULT_PII_SALT = "microconv-default-salt-change-me"
+
+
+def pii_salt() -> str:
+    """MICROCONV_PII_SALT, the salt of the e-mail / IP / user-agent hashes and of the erasure list."""
+    return os.environ.get("MICROCONV_PII_SALT") or DEFAULT_PII_SALT
+
+
 def checked_timezone(name: str, variable: str = "MICROCONV_MIXPANEL_TIMEZONE", default: str = "UTC") -> str:
     """A vendor project's time zone name (blank: `default`), checked against the IANA time zone names;
     `variable` names the setting in the error."""

@@ -165,7 +165,9 @@ def test_the_python_hash_is_the_sql_hash() -> None:
 
 def test_the_default_salt_is_dbts() -> None:
     macros = (Path(__file__).resolve().parents[2] / "macros" / "pii.sql").read_text()
-    assert f"env_var('MICROCONV_PII_SALT', '{erasure.DEFAULT_PII_SALT}')" in macros
+    from microconv.settings import DEFAULT_PII_SALT
+
+    assert f"env_var('MICROCONV_PII_SALT', '{DEFAULT_PII_SALT}')" in macros
 
 
 def test_id_files_are_csv_with_a_header_or_one_user_id_per_line(tmp_path: Path) -> None:
