@@ -359,7 +359,7 @@ DEFAULT_PII_SALT = "microconv-default-salt-change-me"
 
 def pii_salt() -> str:
     """MICROCONV_PII_SALT, the salt of the e-mail / IP / user-agent hashes and of the erasure list."""
-    return os.environ.get("MICROCONV_PII_SALT") or DEFAULT_PII_SALT
+    return os.environ.get("MICROCONV_PII_SALT", DEFAULT_PII_SALT)
 
 
 def checked_timezone(name: str, variable: str = "MICROCONV_MIXPANEL_TIMEZONE", default: str = "UTC") -> str:
