@@ -16,8 +16,9 @@
     - A sessions row gives its session's campaign (utm_*), referrer and landing page to the session's
       first event (the event at the session's `time`, joined on user_id and session_id); device type and
       country, session-level in Heap, fill events that lack them. Heap's session_id is not passed on as a
-      tracker session: Heap ends a session after 30 minutes of inactivity, as session_inactivity_minutes
-      does by default, and the warehouse cuts sessions per device and stitched user.
+      tracker session: on the web Heap ends a session after 30 minutes without a page view
+      (help.heap.io/data-management/managing-sessions/session-behavior), nearly session_inactivity_minutes'
+      default rule, and the warehouse cuts sessions per device and stitched user.
     - The event id is Heap's event_id. An event_id is unique per (user_id, event_id) and table: the same
       raw event matched by two event definitions, or a pageview that is also a defined event, is in two
       tables (help.heap.io FAQ "Why is a given event_id included more than once on the all_events
