@@ -79,8 +79,8 @@ properties_read as (
             ('previous_page_type', '[Amplitude] Previous Page Type'), ('event_referrer', 'referrer'),
             ('event_utm_source', 'utm_source'), ('event_utm_medium', 'utm_medium'),
             ('event_utm_campaign', 'utm_campaign'), ('event_utm_content', 'utm_content'),
-            ('event_utm_term', 'utm_term'), ('revenue', '$revenue'), ('price', '$price'),
-            ('quantity', '$quantity'), ('revenue_product_id', '$productId'), ('product_id', 'product_id'),
+            ('event_utm_term', 'utm_term'), ('revenue', '$revenue'), ('revenue_price', '$price'),
+            ('revenue_quantity', '$quantity'), ('revenue_product_id', '$productId'), ('product_id', 'product_id'),
             ('event_value', 'value'), ('event_currency', 'currency'), ('revenue_currency', '$currency'),
             ('event_email', 'email'),
         ] %}
@@ -100,7 +100,7 @@ properties_read as (
 mapped as (
     select
         properties_read.*,
-        {{ safe_to_double('properties_read.price') }} * coalesce({{ safe_to_double('properties_read.quantity') }}, 1)
+        {{ safe_to_double('properties_read.revenue_price') }} * coalesce({{ safe_to_double('properties_read.revenue_quantity') }}, 1)
             as price_times_quantity,
         coalesce(event_name_mappings.event_name, properties_read.amplitude_event_type) as event_name,
         country_codes.country_code,
