@@ -37,12 +37,23 @@
     from another site is <referrer host> / referral, no referrer or one from our own site (var
     own_domains) is (direct) / (none), tags without a medium are <source> / (not set)), the source's
     category (traffic_source_categories: equal, or a subdomain of a listed host) and the channel of the
-    first channel_grouping_rules rule (by rule_order) that matches, else Other. Reads the CTEs `rules`
-    and `source_categories`. Used by int_traffic_sources_classified (sessions) and
+    first channel_grouping_rules rule (by rule_order) that matches, else Other. Reads the seeds
+    channel_grouping_rules and traffic_source_categories itself (CTEs `rules`, `source_categories`). Used by int_traffic_sources_classified (sessions) and
     int_ad_spend_channels (ad spend), so that both follow the same rules. -#}
 {% macro traffic_source_classification(input_cte) -%}
 {%- set own_domains = var('own_domains') %}
 {%- if own_domains is string %}{% set own_domains = [own_domains] %}{% endif %}
+rules as (
+    select * from {{ ref('channel_grouping_rules') }}
+),
+
+source_categories as (
+    select
+        lower(source) as listed_source,
+        category
+    from {{ ref('traffic_source_categories') }}
+),
+
 referrers_typed as (
     select
         {{ input_cte }}.*,

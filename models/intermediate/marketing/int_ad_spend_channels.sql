@@ -14,17 +14,6 @@ spend as (
     where row_status = 'clean'
 ),
 
-rules as (
-    select * from {{ ref('channel_grouping_rules') }}
-),
-
-source_categories as (
-    select
-        lower(source) as listed_source,
-        category
-    from {{ ref('traffic_source_categories') }}
-),
-
 traffic_sources as (
     select distinct
         coalesce(utm_source, '') as source_value,
