@@ -59,3 +59,56 @@ def test_posthog_rows_carry_identity_and_purchase_as_posthog_js_sends_them() -> 
          "2026-03-02T11:00:00.000000+00:00", "2026-03-02T11:00:05.000000+00:00"),
     ]  # fmt: skip
     assert _file_name("posthog", "2026-12-31") == "2026-12-31T00:00:00+00:00-2027-01-01T00:00:00+00:00"
+
+
+def test_heap_tables_as_heap_connect_syncs_them() -> None:
+    """Heap: page views go to pageviews, a purchase to the seed's table name (completed_order) with its
+    revenue column; every event is recorded under its device's Heap user; the landing page view makes
+    the sessions row; a device is migrated to the visitor's identified user only through a clean login
+    (a2's only login is a negative-revenue row, quarantined on the contract path: no migration)."""
+    negative = DIRTY_CODE["negative_revenue"]
+    contract = f"""
+    select * from (values
+        (1, 0, 'page_view', 'e1', '2026-03-02T10:00:00Z', 'a1', null, 'https://shop.example.com/', 'google',
+         '{{}}', 7, true),
+        (2, 0, 'purchase', 'e2', '2026-03-02T10:05:00Z', 'a1', 'u000000007', 'https://shop.example.com/checkout',
+         null, '{{"value": 20.0, "order_id": "o1", "currency": "EUR"}}', 7, false),
+        (3, {negative}, 'purchase', 'e3', '2026-03-02T11:00:00Z', 'a2', 'u000000007', null, null,
+         '{{"value": -5.0}}', 8, false)
+    ) as rows(_row_order, _dirty, event_name, event_id, event_timestamp, anonymous_id, user_id, page_url,
+              utm_source, properties, _session, _is_landing)
+    """
+    contract = f"""
+    select
+        *,
+        '2026-03-02T12:00:00Z' as loaded_at, 'desktop' as device_category, 'DE' as country,
+        cast(null as varchar) as user_agent, cast(null as varchar) as page_path,
+        cast(null as varchar) as page_referrer, cast(null as varchar) as utm_medium,
+        cast(null as varchar) as utm_campaign, cast(null as varchar) as ip_address,
+        cast(null as varchar) as email
+    from ({contract})
+    """
+    heap = VENDOR_FORMATS["heap"]
+    with duckdb.connect() as con:
+        register_lookups(con, "heap")
+        events = con.execute(
+            f"""
+            select _heap_table, event_id, user_id, session_id, strftime(time, '%H:%M'), domain, value,
+                order_id, country, device_type
+            from ({vendor_select(heap, contract, DIRTY_CODE, [])}) order by event_id
+            """
+        ).fetchall()
+        tables = {
+            name: con.execute(
+                f"select * from ({vendor_select(heap, contract, DIRTY_CODE, [], sql=sql)})"
+            ).fetchall()
+            for name, sql in heap.extra_tables
+        }
+    assert events == [
+        ("pageviews", "e1", "a1", "7", "10:00", "shop.example.com", None, None, "Germany", "Desktop"),
+        ("completed_order", "e2", "a1", "7", "10:05", "shop.example.com", 20.0, "o1", "Germany", "Desktop"),
+        ("completed_order", "e3", "a2", "8", "11:00", None, -5.0, None, "Germany", "Desktop"),
+    ]  # fmt: skip
+    assert [(row[0], row[1], row[9]) for row in tables["sessions"]] == [("7", "a1", "google")]
+    assert [row[:2] for row in tables["users"]] == [("9000000007", "u000000007")]
+    assert [row[:2] for row in tables["user_migrations"]] == [("a1", "9000000007")]
