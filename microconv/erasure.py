@@ -79,6 +79,12 @@ PERSON_COLUMNS: dict[str, str] = {
 
 
 ID_KINDS = frozenset(PERSON_COLUMNS.values())
+# Ids found from the person's other ids: kind -> (schema, table, the columns that find them).
+DERIVED_IDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "session_id": ("intermediate", "int_events_sessionized", ("device_id", "user_key")),
+    "email_hash": ("intermediate", "int_events_validated", ("anonymous_id", "user_id")),
+    "email_sha256": ("marts", "audience_contacts", ("user_key",)),
+}
 # Membership in a list parameter.
 IN_LIST = "in (select unnest(?::varchar[]))"
 
@@ -175,44 +181,13 @@ def resolve_person(
     person.add(
         "device_id", person.ids["anonymous_id"] | {f"user:{user_id}" for user_id in person.ids["user_id"]}
     )
-    if _table_exists(con, "intermediate", "int_events_sessionized"):
-        person.add(
-            "session_id",
-            (
-                row[0]
-                for row in _values(
-                    con,
-                    "select distinct session_id from intermediate.int_events_sessionized "
-                    f"where device_id {IN_LIST} or user_key {IN_LIST}",
-                    [sorted(person.ids["device_id"]), sorted(person.ids["user_key"])],
-                )
-            ),
-        )
-    if _table_exists(con, "intermediate", "int_events_validated"):
-        person.add(
-            "email_hash",
-            (
-                row[0]
-                for row in _values(
-                    con,
-                    "select distinct email_hash from intermediate.int_events_validated "
-                    f"where anonymous_id {IN_LIST} or user_id {IN_LIST}",
-                    [sorted(person.ids["anonymous_id"]), sorted(person.ids["user_id"])],
-                )
-            ),
-        )
-    if _table_exists(con, "marts", "audience_contacts"):
-        person.add(
-            "email_sha256",
-            (
-                row[0]
-                for row in _values(
-                    con,
-                    f"select distinct email_sha256 from marts.audience_contacts where user_key {IN_LIST}",
-                    [sorted(person.ids["user_key"])],
-                )
-            ),
-        )
+    for kind, (schema, table, key_columns) in DERIVED_IDS.items():
+        if not _table_exists(con, schema, table):
+            continue
+        condition = " or ".join(f"{column} {IN_LIST}" for column in key_columns)
+        parameters = [sorted(person.ids[PERSON_COLUMNS[column]]) for column in key_columns]
+        rows = _values(con, f"select distinct {kind} from {schema}.{table} where {condition}", parameters)
+        person.add(kind, (row[0] for row in rows))
     return person
 
 
