@@ -14,11 +14,12 @@
     get_json_object({{ json_expression }}, concat("$['", {{ key_literal }}, "']"))
 {%- endmacro %}
 
-{#- Amplitude's export times ("2026-03-02 14:00:00.123000", UTC without an offset) as ISO-8601 UTC text
+{#- Amplitude's export times, UTC without an offset ("2026-03-02 14:00:00.123000" from the Export API,
+    "2026-03-02T14:00:00.123000" in the S3 export's schema), as ISO-8601 UTC text
     ("2026-03-02T14:00:00.123000Z"); other text passes unchanged for staging to quarantine. -#}
 {% macro amplitude_time_to_iso_text(expression) -%}
     case
-        when {{ regex_match(expression, "'^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?$'") }}
+        when {{ regex_match(expression, "'^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?$'") }}
             then {{ dbt.concat(["replace(" ~ expression ~ ", ' ', 'T')", "'Z'"]) }}
         else {{ expression }}
     end
