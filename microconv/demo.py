@@ -302,6 +302,11 @@ def _demo(request: DemoRequest, settings: Settings) -> int:
 
         # The demo's Mixpanel export is a pre-2023 project's: `time` in the project's time zone.
         settings = settings.replace(mixpanel_timezone=MIXPANEL_DEMO_TIMEZONE)
+    if source.name == "yandex_metrica":
+        from .generator.vendors import YANDEX_METRICA_DEMO_TIMEZONE
+
+        # The demo's Metrica counter writes its hits' times in its own time zone.
+        settings = settings.replace(yandex_metrica_timezone=YANDEX_METRICA_DEMO_TIMEZONE)
     start_date = request.start_date or datetime.now(UTC).date() - timedelta(days=request.days)
     config = GeneratorConfig(
         events=request.events,

@@ -168,8 +168,18 @@ EXPERIMENTS: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
 # happens on (or None), and the name other vendors' tracking plans would give it (Segment and
 # Mixpanel: "Object Action" title case; Snowplow: its schema name).
 CUSTOM_EVENTS: tuple[tuple[str, float, str | None, tuple[tuple[str, str], ...]], ...] = (
-    ("faq_expand", 0.05, "/faq", (("segment", "FAQ Expanded"), ("mixpanel", "FAQ Expand"))),
-    ("chat_opened", 0.03, None, (("segment", "Chat Opened"), ("mixpanel", "Chat Opened"))),
+    (
+        "faq_expand",
+        0.05,
+        "/faq",
+        (("segment", "FAQ Expanded"), ("mixpanel", "FAQ Expand"), ("yandex_metrica", "goal_310400201")),
+    ),
+    (
+        "chat_opened",
+        0.03,
+        None,
+        (("segment", "Chat Opened"), ("mixpanel", "Chat Opened"), ("yandex_metrica", "goal_310400202")),
+    ),
     (
         "product_compared",
         0.04,
@@ -178,6 +188,8 @@ CUSTOM_EVENTS: tuple[tuple[str, float, str | None, tuple[tuple[str, str], ...]],
             ("segment", "Product Compared"),
             ("mixpanel", "Compare Products"),
             ("snowplow", "product_comparison"),
+            # Metrica exports goal ids only: a goal without a yandex_metrica_goals row.
+            ("yandex_metrica", "goal_310400203"),
         ),
     ),
 )

@@ -437,6 +437,127 @@ select
 from contract
 """
 
+# Yandex Metrica's Logs API: a hits table (ym:pv:*) and a visits table (ym:s:*) per day, tab-separated.
+# The demo counter's time zone (ym:pv:dateTime, ym:s:dateTime, purchaseDateTime; goalsDateTime is UTC+3):
+# Berlin has DST, and is not UTC+3, so that a time read in the wrong zone shows.
+YANDEX_METRICA_DEMO_TIMEZONE = "Europe/Berlin"
+
+
+def _yandex_metrica_goal_ids() -> str:
+    """VALUES rows (event_name, goal_id) of the seed yandex_metrica_goals: the demo counter's goals."""
+    with (SEEDS_DIR / "yandex_metrica_goals.csv").open(newline="") as handle:
+        rows = [(row["event_name"], row["goal_id"]) for row in csv.DictReader(handle)]
+    return ", ".join(f"('{name}', '{goal}')" for name, goal in rows)
+
+
+def _yandex_metrica_wall(time_zone: str) -> str:
+    return f"strftime((event_at at time zone 'UTC') at time zone '{time_zone}', '%Y-%m-%d %H:%M:%S')"
+
+
+def _clickhouse_strings(expression: str, where: str) -> str:
+    """A ClickHouse Array(String) text ['a','b'] of one text per row where `where` holds, in row order."""
+    quoted = f"'''' || replace(coalesce({expression}, ''), '''', '\\''') || ''''"
+    return f"'[' || coalesce(string_agg({quoted}, ',' order by _row_order) filter (where {where}), '') || ']'"
+
+
+# Each demo event is one hit: a page view, or a goal reach (a JavaScript event goal, isPageView 0)
+# whose reachGoal params carry the event's properties, its own event_id, the site's UserID and e-mail.
+# The demo's events have no visit id on their hits (ym:pv:visitID not exported), so that sessions are
+# cut by inactivity as on the contract path. Client ids are the contract's device ids.
+_YANDEX_METRICA_GOALS = f"""
+yandex_goals as (
+    select * from (values {_yandex_metrica_goal_ids()}) as goals (event_name, goal_id)
+),
+hits as (
+    select
+        contract.*,
+        case
+            when vendor_event_name like 'goal_%' then substring(vendor_event_name, 6)
+            else yandex_goals.goal_id
+        end as goal_id
+    from contract
+    left join yandex_goals on contract.event_name = yandex_goals.event_name
+)"""
+
+_YANDEX_METRICA_HITS_SQL = f"""
+, {_YANDEX_METRICA_GOALS}
+select
+    'hits' as _yandex_table,
+    cast(hash(event_id) % 9223372036854775807 as varchar) as "ym:pv:watchID",
+    anonymous_id as "ym:pv:clientID",
+    {_yandex_metrica_wall(YANDEX_METRICA_DEMO_TIMEZONE)} as "ym:pv:dateTime",
+    page_url as "ym:pv:URL",
+    coalesce(page_referrer, '') as "ym:pv:referer",
+    case when event_name = 'page_view' then '[]' else '[' || coalesce(goal_id, '') || ']' end
+        as "ym:pv:goalsID",
+    case when event_name = 'page_view' then 1 else 0 end as "ym:pv:isPageView",
+    0 as "ym:pv:artificial",
+    coalesce(utm_source, '') as "ym:pv:UTMSource",
+    coalesce(utm_medium, '') as "ym:pv:UTMMedium",
+    coalesce(utm_campaign, '') as "ym:pv:UTMCampaign",
+    case
+        when utm_source is not null or utm_medium is not null then 'ad'
+        when page_referrer is null then 'direct'
+        else 'internal'
+    end as "ym:pv:lastTrafficSource",
+    case device_category when 'desktop' then '1' when 'mobile' then '2' when 'tablet' then '3' else '' end
+        as "ym:pv:deviceCategory",
+    coalesce(country_name, '') as "ym:pv:regionCountry",
+    coalesce(ip_address, '') as "ym:pv:ipAddress",
+    cast(json_merge_patch(
+        cast(properties as json),
+        json_object('event_id', event_id, 'UserID', user_id, 'email', email)
+    ) as varchar) as "ym:pv:params"
+from hits
+order by _row_order
+"""
+
+# One visit per simulated session in the day's file, repeating its goal reaches and purchases as the
+# visits table does (goal times in UTC+3): staging counts each once, from the hit.
+_YANDEX_METRICA_VISITS_SQL = f"""
+, {_YANDEX_METRICA_GOALS},
+visit_events as (
+    select
+        hits.*,
+        hits.event_name <> 'page_view' as is_goal,
+        hits.event_name = 'purchase' and {_property("order_id")} is not null as is_purchase,
+        {_property("order_id")} as order_id,
+        {_property("product_id")} as product_id,
+        {_property("currency")} as currency_code,
+        {_property("value")} as value_text
+    from hits
+)
+select
+    cast(1000000000 + _session as varchar) as "ym:s:visitID",
+    min(anonymous_id) as "ym:s:clientID",
+    min({_yandex_metrica_wall(YANDEX_METRICA_DEMO_TIMEZONE)}) as "ym:s:dateTime",
+    coalesce(arg_min(page_url, _row_order), '') as "ym:s:startURL",
+    coalesce(arg_min(page_referrer, _row_order), '') as "ym:s:referer",
+    coalesce(arg_min(utm_source, _row_order), '') as "ym:s:lastUTMSource",
+    coalesce(arg_min(utm_medium, _row_order), '') as "ym:s:lastUTMMedium",
+    coalesce(arg_min(utm_campaign, _row_order), '') as "ym:s:lastUTMCampaign",
+    '[' || coalesce(string_agg(goal_id, ',' order by _row_order) filter (where is_goal), '') || ']'
+        as "ym:s:goalsID",
+    {_clickhouse_strings(_yandex_metrica_wall("Europe/Moscow"), "is_goal")} as "ym:s:goalsDateTime",
+    '[' || coalesce(string_agg(
+        case when is_purchase then cast(round(try_cast(value_text as double)) as bigint) else 0 end, ','
+        order by _row_order
+    ) filter (where is_goal), '') || ']' as "ym:s:goalsPrice",
+    {_clickhouse_strings("case when is_purchase then order_id end", "is_goal")} as "ym:s:goalsOrder",
+    {_clickhouse_strings("currency_code", "is_goal")} as "ym:s:goalsCurrency",
+    {_clickhouse_strings("order_id", "is_purchase")} as "ym:s:purchaseID",
+    {_clickhouse_strings(_yandex_metrica_wall(YANDEX_METRICA_DEMO_TIMEZONE), "is_purchase")}
+        as "ym:s:purchaseDateTime",
+    '[' || coalesce(string_agg(value_text, ',' order by _row_order) filter (where is_purchase), '') || ']'
+        as "ym:s:purchaseRevenue",
+    {_clickhouse_strings("currency_code", "is_purchase")} as "ym:s:purchaseCurrency",
+    {_clickhouse_strings("order_id", "is_purchase and product_id is not null")} as "ym:s:productsPurchaseID",
+    {_clickhouse_strings("product_id", "is_purchase and product_id is not null")} as "ym:s:productsID"
+from visit_events
+group by _session
+order by min(_row_order)
+"""
+
 VENDOR_FORMATS: dict[str, VendorFormat] = {
     "ga4": VendorFormat(
         "ga4",
@@ -508,6 +629,26 @@ VENDOR_FORMATS: dict[str, VendorFormat] = {
         ),
         False,
         _AMPLITUDE_SQL,
+    ),
+    # Yandex Metrica gives every hit a watchID, a clientID and a time of its own (never unparseable or
+    # in the future), stores params as valid JSON and filters robots (the counter's default); the Logs
+    # API writes two tab-separated tables, hits/ and visits/ (writer.py).
+    "yandex_metrica": VendorFormat(
+        "yandex_metrica",
+        ("csv",),
+        "",
+        (
+            "missing_event_id",
+            "missing_event_name",
+            "unparseable_timestamp",
+            "future_timestamp",
+            "missing_identity",
+            "malformed_properties",
+        ),
+        False,
+        _YANDEX_METRICA_HITS_SQL,
+        table_column="_yandex_table",
+        extra_tables=(("visits", _YANDEX_METRICA_VISITS_SQL),),
     ),
 }
 

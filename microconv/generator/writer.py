@@ -451,6 +451,9 @@ def write_landing_files(
         suffix += ".gz"
     if vendor == "amplitude":  # the Export API's answer: a zip of hourly .json.gz files
         suffix = ".zip"
+    if vendor == "yandex_metrica":  # the Logs API's download: tab-separated, a header row, no quoting
+        suffix = ".tsv"
+        copy_options = "format csv, header true, delimiter '\\t', quote '', escape ''"
     out_dir.mkdir(parents=True, exist_ok=True)
     contract = ""
     if vendor is None:

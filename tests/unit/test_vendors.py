@@ -61,6 +61,49 @@ def test_posthog_rows_carry_identity_and_purchase_as_posthog_js_sends_them() -> 
     assert _file_name("posthog", "2026-12-31") == "2026-12-31T00:00:00+00:00-2027-01-01T00:00:00+00:00"
 
 
+def test_yandex_metrica_hits_and_visits_as_the_logs_api_writes_them() -> None:
+    """Metrica's Logs API: each demo event is one hit (a purchase is a goal reach, isPageView 0, at the
+    counter's Berlin wall time, its properties and event id in params); the visit of the session repeats
+    its goal reaches (times in UTC+3) and lists e-commerce purchases that have an order id."""
+    contract = f"""
+    select
+        *,
+        cast(null as varchar) as page_path,
+        cast(null as varchar) as ip_address,
+        cast(null as varchar) as email,
+        7 as _session,
+        false as _is_landing
+    from ({CONTRACT_SQL.replace("'a2', null", "'a1', null")})
+    """
+    with duckdb.connect() as con:
+        con.execute("set timezone = 'UTC'")
+        register_lookups(con, "yandex_metrica")
+        vendor = VENDOR_FORMATS["yandex_metrica"]
+        hits = con.execute(
+            f"""
+            select "ym:pv:clientID", "ym:pv:dateTime", "ym:pv:goalsID", "ym:pv:isPageView",
+                "ym:pv:params"->>'event_id', "ym:pv:params"->>'value', _yandex_table
+            from ({vendor_select(vendor, contract, DIRTY_CODE, [])}) order by "ym:pv:dateTime"
+            """
+        ).fetchall()
+        ((_, visits_sql),) = vendor.extra_tables
+        visits = con.execute(
+            f"""
+            select "ym:s:visitID", "ym:s:goalsID", "ym:s:goalsDateTime", "ym:s:goalsOrder", "ym:s:purchaseID",
+                "ym:s:purchaseDateTime", "ym:s:purchaseRevenue"
+            from ({vendor_select(vendor, contract, DIRTY_CODE, [], sql=visits_sql)})
+            """
+        ).fetchall()
+    assert hits == [
+        ("a1", "2026-03-02 11:00:00", "[310400108]", 0, "e1", "20.0", "hits"),
+        ("a1", "2026-03-02 12:00:00", "[310400108]", 0, "e2", "5.0", "hits"),
+    ]
+    assert visits == [
+        ("1000000007", "[310400108,310400108]", "['2026-03-02 13:00:00','2026-03-02 14:00:00']",
+         "['o1','']", "['o1']", "['2026-03-02 11:00:00']", "[20.0]"),
+    ]  # fmt: skip
+
+
 def test_heap_tables_as_heap_connect_syncs_them() -> None:
     """Heap: page views go to pageviews, a purchase to the seed's table name (completed_order) with its
     revenue column; every event is recorded under its device's Heap user; the landing page view makes
