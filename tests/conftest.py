@@ -10,6 +10,7 @@ artifacts in its own target directory (two dbt processes must not write one mani
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,10 +31,14 @@ def xdist_group_of(item_path: Path) -> str:
     return item_path.stem
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
     """Group each module for pytest-xdist's loadgroup and hand out the long end-to-end groups first
     (the shared pipeline build, then the other e2e modules, then the unit tests), keeping the
-    collection order inside a group."""
+    collection order inside a group. A wrapper: the marks are set before pytest-xdist's own hook (in
+    each worker) writes them into the node ids, and afterwards a run whose node ids lack the groups
+    stops: with pytest 9.2, whose node ids ignore that rewrite, every test would be scheduled on its
+    own and each worker would build the same module warehouses and the shared pipeline again."""
 
     def rank(item: pytest.Item) -> int:
         group = xdist_group_of(item.path)
@@ -42,6 +47,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         item.add_marker(pytest.mark.xdist_group(xdist_group_of(item.path)))
     items.sort(key=rank)
+    yield
+    if getattr(config.option, "loadgroup", False) and items and not any("@" in item.nodeid for item in items):
+        raise pytest.UsageError(
+            "pytest-xdist's loadgroup did not group the tests (node ids without '@<group>'): install the "
+            "pytest version of constraints.txt (pytest-xdist 3.8 needs pytest < 9)."
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)
