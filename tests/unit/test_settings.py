@@ -124,3 +124,19 @@ def test_from_config_resolves_paths_and_checks_engine_and_time_zone(
         Settings.from_config({**values, "engine": "snowflake"})
     with pytest.raises(ValueError, match="IANA"):
         Settings.from_config({**values, "mixpanel_timezone": "Mars/Olympus"})
+
+
+def test_the_yandex_metrica_counter_time_zone_reaches_dbt_and_is_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """MICROCONV_YANDEX_METRICA_TIMEZONE: blank is a counter's default (Europe/Moscow), a name reaches
+    dbt, an unknown name fails naming its variable."""
+    monkeypatch.setenv("MICROCONV_YANDEX_METRICA_TIMEZONE", " ")
+    assert get_settings().yandex_metrica_timezone == "Europe/Moscow"
+    monkeypatch.setenv("MICROCONV_YANDEX_METRICA_TIMEZONE", "Asia/Yekaterinburg")
+    settings = get_settings()
+    assert settings.dbt_env()["MICROCONV_YANDEX_METRICA_TIMEZONE"] == "Asia/Yekaterinburg"
+    assert Settings.from_config(settings.config_values()).yandex_metrica_timezone == "Asia/Yekaterinburg"
+    monkeypatch.setenv("MICROCONV_YANDEX_METRICA_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ValueError, match="MICROCONV_YANDEX_METRICA_TIMEZONE"):
+        get_settings()
