@@ -12,11 +12,12 @@ staging models (each vendor has its own required fields), not here.
 
 from __future__ import annotations
 
+import atexit
 import difflib
-import gzip
 import hashlib
 import logging
 import shutil
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -26,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from .erasure import ERASURE_DDL, purge_suppressed
 from .progress import progress_bar
@@ -249,60 +249,76 @@ class UnreadableArchiveError(OSError):
     unreadable file)."""
 
 
-def archive_members(path: Path) -> list[tuple[str, bytes]]:
-    """(name, bytes as stored) of every JSON lines member (.json.gz, .json, …) of a .zip archive, in
-    archive order: Amplitude's Export API zip holds one gzipped file per hour and part,
-    <project_id>/<project_id>_<YYYY-MM-DD>_<H>#<n>.json.gz. Raises UnreadableArchiveError for a corrupt
-    archive (a member failing its CRC) or an archive without JSON lines files."""
+def extract_members(path: Path, target: Path, name: Callable[[int, str], str]) -> list[Path]:
+    """Copy every JSON lines member (.json.gz, .json, …) of a .zip archive into `target`, streamed and
+    still compressed, as `name(position, member name)`, in archive order: Amplitude's Export API zip
+    holds one gzipped file per hour and part, <project_id>/<project_id>_<YYYY-MM-DD>_<H>#<n>.json.gz.
+    Raises UnreadableArchiveError for a corrupt archive (a member failing its CRC) or an archive without
+    JSON lines files."""
+    target.mkdir(parents=True, exist_ok=True)
+    files = []
     try:
         with zipfile.ZipFile(path) as archive:
             members = [
-                (member.filename, archive.read(member))
+                member
                 for member in archive.infolist()
                 if not member.is_dir() and member.filename.lower().endswith(ARCHIVE_MEMBER_SUFFIXES)
             ]
+            if not members:
+                raise UnreadableArchiveError(
+                    f"no JSON lines files ({', '.join(ARCHIVE_MEMBER_SUFFIXES)}) in the archive"
+                )
+            for position, member in enumerate(members):
+                extracted = target / name(position, member.filename)
+                with archive.open(member) as source, extracted.open("wb") as sink:
+                    shutil.copyfileobj(source, sink, 1 << 20)
+                files.append(extracted)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise UnreadableArchiveError(f"{type(error).__name__}: {error}") from error
-    if not members:
-        raise UnreadableArchiveError(
-            f"no JSON lines files ({', '.join(ARCHIVE_MEMBER_SUFFIXES)}) in the archive"
-        )
-    return members
+    return files
 
 
-def archive_lines(path: Path) -> list[str]:
-    """The non-empty lines of every JSON lines member of a .zip archive (archive_members), in order;
-    a member that is not valid gzip raises UnreadableArchiveError."""
-    lines = []
-    for name, data in archive_members(path):
-        try:
-            text = (gzip.decompress(data) if name.lower().endswith(".gz") else data).decode("utf-8")
-        except (zlib.error, EOFError, gzip.BadGzipFile) as error:
-            raise UnreadableArchiveError(f"{name}: {type(error).__name__}: {error}") from error
-        lines.extend(line for line in text.splitlines() if line.strip())
-    return lines
+# .zip landing files unpacked for DuckDB to read, by (path, size, modification time): kept for the
+# process (the sensor reads the same files at every tick), removed after a load and at exit.
+_UNPACKED: dict[tuple[str, int, int], list[Path]] = {}
+_UNPACK_ROOT: list[Path] = []
 
 
-def _archive_view(path: Path) -> str:
-    return "landed_archive_" + hashlib.sha256(str(path).encode()).hexdigest()[:16]
+def unpacked_members(path: Path) -> list[Path]:
+    """The JSON lines members of a .zip landing file as files DuckDB reads (gzipped ones keep their
+    .gz), in archive order, unpacked once per version of the archive into a private temporary folder."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key in _UNPACKED and all(file.exists() for file in _UNPACKED[key]):
+        return _UNPACKED[key]
+    if not _UNPACK_ROOT:
+        _UNPACK_ROOT.append(Path(tempfile.mkdtemp(prefix="microconv_archives_")))
+        atexit.register(shutil.rmtree, _UNPACK_ROOT[0], True)
+    target = _UNPACK_ROOT[0] / hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+    shutil.rmtree(target, ignore_errors=True)
+
+    def numbered(position: int, member: str) -> str:
+        return f"{position:06d}" + (".json.gz" if member.lower().endswith(".gz") else ".json")
+
+    _UNPACKED[key] = extract_members(path, target, numbered)
+    return _UNPACKED[key]
 
 
-def archive_select_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+def archive_select_sql(path: Path) -> str:
     """A SELECT giving each line of a .zip archive's JSON lines members as a JSON object (`record`), in
-    archive order. The lines are registered on the connection (release_archive frees them); a line that
-    is not JSON fails the query, so the archive is rejected as a whole, as a JSON lines file would be."""
-    lines = archive_lines(path)
-    table = pa.table(
-        {"line_number": pa.array(range(len(lines)), pa.int64()), "line": pa.array(lines, pa.string())}
-    )
-    con.register(_archive_view(path), table)
-    return f"select json(line) as record from {_archive_view(path)} order by line_number"
+    archive order, read by DuckDB from the unpacked members (unpacked_members): a line that is not JSON
+    or a member that is not gzip fails the query, so the archive is rejected as a whole."""
+    files = ", ".join(quote_literal(str(file)) for file in unpacked_members(path))
+    return f"select json as record from read_json_objects([{files}], format = 'newline_delimited')"
 
 
-def release_archive(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Free the lines archive_select_sql registered for a .zip landing file (nothing for other files)."""
-    if landing_format(path) == "zip":
-        con.unregister(_archive_view(path))
+def release_archive(path: Path) -> None:
+    """Remove the unpacked members of a .zip landing file (after its load; nothing for other files)."""
+    if landing_format(path) != "zip":
+        return
+    for key in [key for key in _UNPACKED if key[0] == str(path.resolve())]:
+        for file in _UNPACKED.pop(key):
+            file.unlink(missing_ok=True)
 
 
 def _contract_archive_error(path: Path) -> UnreadableArchiveError:
@@ -398,7 +414,7 @@ def select_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) 
     """The rows of one landing file in the shape of the source's raw table (without load columns)."""
     if source.is_contract:
         return contract_select_sql(con, path)
-    return archive_select_sql(con, path) if landing_format(path) == "zip" else record_select_sql(path)
+    return archive_select_sql(path) if landing_format(path) == "zip" else record_select_sql(path)
 
 
 def event_times_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) -> str:
@@ -477,7 +493,7 @@ def load_file(
         con.execute("rollback")
         raise
     finally:
-        release_archive(con, path)
+        release_archive(path)
     return int(row_count)
 
 

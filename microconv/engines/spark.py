@@ -34,10 +34,10 @@ from dagster import MetadataValue
 from ..attribution import data_driven_credits
 from ..ingest import (
     UNREADABLE_FILE_ERRORS,
-    archive_members,
     check_landing_dirs,
     discover_files,
     event_times_sql,
+    extract_members,
     landing_format,
     landing_reader,
     select_sql,
@@ -129,9 +129,9 @@ def unpack_archives(folder: Path, files: list[Path], target: Path) -> Path:
         parts = path.relative_to(folder).parts
         mtime = path.stat().st_mtime
         if landing_format(path) == "zip":
-            for name, data in archive_members(path):
-                unpacked = target / _spark_name(*parts, Path(name).name)
-                unpacked.write_bytes(data)
+            for unpacked in extract_members(
+                path, target, lambda _, member, parts=parts: _spark_name(*parts, Path(member).name)
+            ):
                 os.utime(unpacked, (mtime, mtime))
             continue
         linked = target / _spark_name(*parts)

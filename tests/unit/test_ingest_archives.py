@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from microconv import ingest
 from microconv.ingest import (
     REJECTED_DIR_NAME,
     discover_files,
@@ -79,6 +80,8 @@ def test_an_export_zip_loads_every_hourly_member_as_one_file(
     ]
     assert len({file_id for *_, file_id in rows}) == 1
     assert con.execute("select count(*) from raw.loaded_files").fetchone()[0] == 1
+    # The members were unpacked (streamed, still gzipped) for DuckDB to read, and removed after the load.
+    assert [path for path in ingest._UNPACK_ROOT[0].rglob("*") if path.is_file()] == []
     # Landing the same archive again adds nothing.
     again = load_landing_files(con, tmp_path, source=AMPLITUDE)
     assert again.skipped == [str(tmp_path / "export_2026-03-02.zip")]
