@@ -34,7 +34,8 @@ $(POSTGRES_STAMP): $(STAMP)
 
 install-postgres: $(POSTGRES_STAMP)
 
-# EVENT_SOURCE=ga4 (or segment, snowplow, mixpanel) lands the demo in that vendor's export format.
+# EVENT_SOURCE=ga4 (or segment, snowplow, mixpanel, yandex_metrica, amplitude, posthog, heap) lands the demo in that
+# vendor's export format.
 EVENT_SOURCE ?= microconv
 
 demo: install
