@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from microconv.ingest import discover_files, landing_format, load_landing_files
+from microconv.ingest import discover_files, landing_format, load_landing_files, record_select_sql
 
 
 @pytest.fixture
@@ -217,4 +217,33 @@ def test_a_missing_landing_folder_is_an_error_naming_its_setting(
     assert [(source.name, report.loaded) for source, _, report in reports][:2] == [
         ("microconv", []),
         ("ga4", []),
+    ]
+
+
+def test_a_tsv_file_is_read_as_the_yandex_metrica_logs_api_writes_it(tmp_path: Path) -> None:
+    """ClickHouse TSV (the Logs API's download): a tab between fields and no quoting, so a title written
+    in double quotes keeps them (a CSV reader takes them for quoting) and params JSON is text as written;
+    backslash escapes stay for staging to undo; every field is text (ids keep their leading zero)."""
+    path = tmp_path / "hits" / "2026-03-02.tsv"
+    path.parent.mkdir()
+    path.write_text(
+        "ym:pv:watchID\tym:pv:title\tym:pv:params\tym:pv:goalsID\n"
+        '08112233440000001\t"Sale"\t{"event_id":"e-1","price":30}\t[1,2]\n'
+        "8112233440000002\tIt\\'s\\tover\t\t['a','b']\n"
+    )
+    with duckdb.connect() as con:
+        rows = con.execute(record_select_sql(path)).fetchall()
+    assert [json.loads(record) for (record,) in rows] == [
+        {
+            "ym:pv:watchID": "08112233440000001",
+            "ym:pv:title": '"Sale"',
+            "ym:pv:params": '{"event_id":"e-1","price":30}',
+            "ym:pv:goalsID": "[1,2]",
+        },
+        {
+            "ym:pv:watchID": "8112233440000002",
+            "ym:pv:title": "It\\'s\\tover",
+            "ym:pv:params": None,
+            "ym:pv:goalsID": "['a','b']",
+        },
     ]
