@@ -32,12 +32,14 @@ MANIFEST_NAME = "_manifest.json"
 
 
 def generated_names(folder: Path) -> set[str]:
-    """The file names the last generation into this folder wrote (from its _manifest.json)."""
+    """The files the last generation into this folder wrote (from its _manifest.json), as paths relative
+    to the folder: a vendor writing one subfolder per table (Yandex Metrica's hits/ and visits/, Heap)
+    names the same day's file in each."""
     try:
         files = json.loads((folder / MANIFEST_NAME).read_text()).get("files", [])
     except (OSError, ValueError, AttributeError):
         return set()
-    return {Path(name).name for name in files if isinstance(name, str)}
+    return {Path(name).as_posix() for name in files if isinstance(name, str)}
 
 
 def foreign_files(folder: Path) -> list[Path]:
@@ -53,8 +55,9 @@ def remove_generated(folder: Path) -> list[Path]:
     manifest; nothing else."""
     removed = []
     for name in sorted(generated_names(folder)):
-        rejected = folder / REJECTED_DIR_NAME / name
-        for path in (folder / name, rejected, rejected.with_name(name + ".error.txt")):
+        # The loader moves a rejected file to _rejected/ under its own name.
+        rejected = folder / REJECTED_DIR_NAME / Path(name).name
+        for path in (folder / name, rejected, rejected.with_name(rejected.name + ".error.txt")):
             if path.is_file():
                 path.unlink()
                 removed.append(path)

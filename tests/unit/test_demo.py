@@ -121,6 +121,20 @@ def test_generate_overwrite_never_deletes_files_it_did_not_write(
     assert set(out.glob("events_*")) == {out / name for name in generated_names(out)} != set()
 
 
+def test_generate_overwrite_replaces_a_vendors_files_in_table_subfolders(paths: SimpleNamespace) -> None:
+    """Yandex Metrica's demo writes hits/<day>.tsv and visits/<day>.tsv: the manifest lists both, so a
+    second generation with --overwrite replaces them instead of taking them for someone else's files."""
+    out = paths.landing.parent / "yandex_metrica"
+    vendor = ["--vendor", "yandex_metrica", "--no-spend"]
+    assert cli.main(["generate", "--out", str(out), *vendor, *SMALL]) == 0
+    assert cli.main(["generate", "--out", str(out), "--overwrite", *vendor, *SMALL[:2], "--days", "1"]) == 0
+    from microconv.demo import generated_names
+
+    written = {path.relative_to(out).as_posix() for path in out.rglob("*.tsv")}
+    assert written == generated_names(out)
+    assert {name.split("/")[0] for name in written} == {"hits", "visits"}
+
+
 def test_demo_help_says_exactly_what_a_fresh_demo_removes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.main(["demo", "--help"])
