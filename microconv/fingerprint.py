@@ -34,19 +34,22 @@ HISTORY_SEEDS = (
     "yandex_metrica_goals",
 )
 # dbt vars the incremental models read, directly or upstream (reporting_currency: fct_sessions counts
-# converted revenue). The others feed tables rebuilt by every run (impact, anomaly, attribution settings)
-# and need no full refresh. tests/unit/test_fingerprint.py checks both lists against the dbt manifest.
+# converted revenue; reporting_timezone dates events, sessions and conversions). The others feed tables
+# rebuilt by every run (impact, anomaly, attribution settings) and need no full refresh.
+# tests/unit/test_fingerprint.py checks both lists against the dbt manifest.
 HISTORY_VARS = (
     "click_id_sources",
     "engaged_session_seconds",
     "event_sources",
     "future_timestamp_tolerance_minutes",
+    "heap_event_table_prefix",
     "late_arrival_threshold_hours",
     "min_valid_event_date",
     "mixpanel_timezone",
     "order_id_placeholders",
     "own_domains",
     "reporting_currency",
+    "reporting_timezone",
     "session_inactivity_minutes",
     "yandex_metrica_timezone",
 )
@@ -55,6 +58,7 @@ VAR_ENVIRONMENT = {
     "event_sources": ("MICROCONV_EVENT_SOURCES", "microconv"),
     "mixpanel_timezone": ("MICROCONV_MIXPANEL_TIMEZONE", "UTC"),
     "yandex_metrica_timezone": ("MICROCONV_YANDEX_METRICA_TIMEZONE", "Europe/Moscow"),
+    "reporting_timezone": ("MICROCONV_REPORTING_TIMEZONE", "UTC"),
 }
 
 

@@ -31,6 +31,7 @@ source applied. Settings also builds the environment of dbt and of every other s
 | MICROCONV_FRESHNESS_HOURS   | 26 (newest load older: check warns)       |
 | MICROCONV_MIXPANEL_TIMEZONE | UTC (Mixpanel project time zone, IANA; dbt var mixpanel_timezone) |
 | MICROCONV_YANDEX_METRICA_TIMEZONE | Europe/Moscow (Metrica counter time zone, IANA; dbt var ...) |
+| MICROCONV_REPORTING_TIMEZONE | UTC (dates, weeks, daily partitions; IANA; dbt var reporting_timezone) |
 | MICROCONV_BEST_EFFORT       | unset: a rejected landing file fails the run; 1: build from the rest |
 | MICROCONV_LOCK_TIMEOUT_SECONDS | 600 (wait for another run or process holding the warehouse) |
 | MICROCONV_VERBOSE           | unset: calm console; 1: Dagster's INFO log and dbt's line per node |
@@ -82,6 +83,8 @@ class Settings:
     mixpanel_timezone: str = "UTC"
     # The time zone of a Yandex Metrica counter: its Logs API export writes ym:pv:dateTime in it.
     yandex_metrica_timezone: str = "Europe/Moscow"
+    # The time zone of every date, day, week and cohort column and of the daily partitions and schedule.
+    reporting_timezone: str = "UTC"
     # The sources the models read (MICROCONV_EVENT_SOURCES, dbt var event_sources, comma-separated).
     event_sources: tuple[str, ...] = ("microconv",)
     # Rejected landing files fail the run unless the user opts into building from the rest.
@@ -135,6 +138,7 @@ class Settings:
             yandex_metrica_timezone=checked_timezone(
                 values["yandex_metrica_timezone"], "MICROCONV_YANDEX_METRICA_TIMEZONE", "Europe/Moscow"
             ),
+            reporting_timezone=checked_timezone(values["reporting_timezone"], "MICROCONV_REPORTING_TIMEZONE"),
             event_sources=tuple(values["event_sources"]),
             best_effort=bool(values["best_effort"]),
             lock_timeout_seconds=float(values["lock_timeout_seconds"]),
@@ -184,6 +188,7 @@ class Settings:
             "MICROCONV_EVENT_SOURCES": ",".join(self.event_sources),
             "MICROCONV_MIXPANEL_TIMEZONE": self.mixpanel_timezone,
             "MICROCONV_YANDEX_METRICA_TIMEZONE": self.yandex_metrica_timezone,
+            "MICROCONV_REPORTING_TIMEZONE": self.reporting_timezone,
             **self.dbt_passthrough,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DO_NOT_TRACK": "1",
@@ -281,6 +286,7 @@ VERBATIM_VARIABLES = {
     "first_partition": "MICROCONV_FIRST_PARTITION",
     "mixpanel_timezone": "MICROCONV_MIXPANEL_TIMEZONE",
     "yandex_metrica_timezone": "MICROCONV_YANDEX_METRICA_TIMEZONE",
+    "reporting_timezone": "MICROCONV_REPORTING_TIMEZONE",
     "dbt_target_path": "MICROCONV_DBT_TARGET_PATH",
     "dagster_home": "DAGSTER_HOME",
     "spend_landing_dir": "MICROCONV_SPEND_LANDING_DIR",
@@ -313,6 +319,7 @@ def get_settings() -> Settings:
         freshness_hours=float(os.environ.get("MICROCONV_FRESHNESS_HOURS", "26")),
         mixpanel_timezone=mixpanel_timezone_from_env(),
         yandex_metrica_timezone=yandex_metrica_timezone_from_env(),
+        reporting_timezone=reporting_timezone_from_env(),
         event_sources=tuple(
             name.strip()
             for name in os.environ.get("MICROCONV_EVENT_SOURCES", "microconv").split(",")
@@ -353,6 +360,13 @@ def yandex_metrica_timezone_from_env() -> str:
     return checked_timezone(os.environ.get(variable, ""), variable, "Europe/Moscow")
 
 
+def reporting_timezone_from_env() -> str:
+    """MICROCONV_REPORTING_TIMEZONE (default UTC): the time zone of every date column, of the daily
+    partitions and of the schedule, checked against the IANA time zone names."""
+    variable = "MICROCONV_REPORTING_TIMEZONE"
+    return checked_timezone(os.environ.get(variable, ""), variable)
+
+
 # The salt of the PII hashes when MICROCONV_PII_SALT is not set: the same as dbt's (macros/pii.sql).
 DEFAULT_PII_SALT = "microconv-default-salt-change-me"
 
@@ -363,8 +377,8 @@ def pii_salt() -> str:
 
 
 def checked_timezone(name: str, variable: str = "MICROCONV_MIXPANEL_TIMEZONE", default: str = "UTC") -> str:
-    """A vendor project's time zone name (blank: `default`), checked against the IANA time zone names;
-    `variable` names the setting in the error."""
+    """A time zone setting's name (a vendor project's, the reporting time zone; blank: `default`),
+    checked against the IANA time zone names; `variable` names the setting in the error."""
     name = name.strip() or default
     try:
         ZoneInfo(name)

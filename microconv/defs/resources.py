@@ -36,6 +36,7 @@ class SettingsResource(ConfigurableResource):
     freshness_hours: float
     mixpanel_timezone: str
     yandex_metrica_timezone: str
+    reporting_timezone: str
     event_sources: list[str]
     best_effort: bool
     lock_timeout_seconds: float

@@ -45,7 +45,7 @@ matched as (
         events.user_key,
         events.session_key,
         events.event_at as converted_at,
-        cast(events.event_at as date) as converted_date,
+        {{ local_date('events.event_at') }} as converted_date,
         definitions.macro_conversion,
         {{ safe_to_double(json_value('events.properties', 'definitions.value_property')) }} as revenue_original,
         upper(trim({{ json_value('events.properties', 'definitions.currency_property') }})) as currency_sent,

@@ -96,7 +96,7 @@ final as (
         scoped.user_key,
         scoped.session_key,
         scoped.occurred_at,
-        cast(scoped.occurred_at as date) as occurred_date,
+        {{ local_date('scoped.occurred_at') }} as occurred_date,
         scoped.micro_conversion,
         scoped.event_name,
         scoped.kind,

@@ -98,7 +98,7 @@ joined as (
 user_numbered as (
     select
         joined.*,
-        cast(joined.started_at as date) as session_date,
+        {{ local_date('joined.started_at') }} as session_date,
         (
             joined.duration_seconds >= {{ var('engaged_session_seconds') }}
             or joined.page_view_count >= 2

@@ -15,7 +15,7 @@ final as (
         source_event_name,
         event_timestamp_raw as event_timestamp,
         event_at,
-        coalesce(event_date, cast(loaded_at as date)) as event_date,
+        coalesce(event_date, {{ local_date('loaded_at') }}) as event_date,
         anonymous_id,
         user_id,
         tracker_session_id as session_id,

@@ -4,8 +4,9 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dagster import (
     DefaultSensorStatus,
@@ -88,9 +89,14 @@ def record_demo_cursor(settings: Settings) -> None:
 
 
 def event_day_range(
-    files: list[Path], first_day: date, last_day: date, source: EventSource = CONTRACT
+    files: list[Path],
+    first_day: date,
+    last_day: date,
+    source: EventSource = CONTRACT,
+    time_zone: str = "UTC",
 ) -> tuple[date, date] | None:
-    """First and last event day within the partitions over the readable files, else None."""
+    """First and last event day within the partitions over the readable files, else None. Days are
+    local dates of `time_zone` (the reporting time zone: the partitions' days)."""
     days: list[date] = []
     with landing_reader() as con:
         for path in files:
@@ -99,12 +105,12 @@ def event_day_range(
                     f"""
                     select min(event_day), max(event_day)
                     from (
-                        select cast(event_at as date) as event_day
+                        select cast(timezone(?, event_at) as date) as event_day
                         from ({event_times_sql(con, path, source)}) as times
                     ) as parsed
                     where event_day between ? and ?
                     """,
-                    [first_day, last_day],
+                    [time_zone, first_day, last_day],
                 ).fetchone()
             except UNREADABLE_FILE_ERRORS:
                 continue  # the loader rejects the file and reports it; the run still happens
@@ -134,10 +140,16 @@ def new_landing_files(context: SensorEvaluationContext, settings: ResourceParam[
             context.update_cursor(next_cursor.dump())
         folders = settings.landing_dirs().values()
         return SkipReason(f"No new files in {', '.join(str(path) for path in folders)}")
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    yesterday = datetime.now(ZoneInfo(settings.reporting_timezone)).date() - timedelta(days=1)
     first_day = first_partition_date(settings)
     ranges = [
-        event_day_range([path for path in files if source_of[path] is source], first_day, yesterday, source)
+        event_day_range(
+            [path for path in files if source_of[path] is source],
+            first_day,
+            yesterday,
+            source,
+            settings.reporting_timezone,
+        )
         for source in EVENT_SOURCES.values()
     ]
     found = [day for day_range in ranges if day_range for day in day_range]

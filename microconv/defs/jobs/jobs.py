@@ -23,12 +23,16 @@ microconv_job = define_asset_job(
     ),
 )
 
-# Every day at 03:00 UTC, the partition of the day that just ended (late events of the previous
-# late_arrival_lookback_days are reprocessed with it).
+# Every day at 03:00 in the reporting time zone (the partitions' time zone, which the schedule takes),
+# the partition of the local day that just ended (late events of the previous late_arrival_lookback_days
+# are reprocessed with it). 03:00 rather than midnight: events of the last minutes still arrive.
 daily_schedule = build_schedule_from_partitioned_job(
     microconv_job,
     name="microconv_daily",
     hour_of_day=3,
     default_status=DefaultScheduleStatus.RUNNING,
-    description="Every day at 03:00 UTC: load new landing files and process yesterday's partition.",
+    description=(
+        f"Every day at 03:00 {daily_partitions.timezone} (the reporting time zone): load new landing files "
+        "and process yesterday's partition."
+    ),
 )

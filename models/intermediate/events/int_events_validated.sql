@@ -211,7 +211,7 @@ final as (
         event_name,
         event_timestamp_raw,
         event_at,
-        cast(event_at as date) as event_date,
+        {{ local_date('event_at') }} as event_date,
         anonymous_id,
         user_id,
         tracker_session_id,

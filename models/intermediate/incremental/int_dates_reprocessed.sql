@@ -22,7 +22,7 @@ events as (
         coalesce(anonymous_id, 'user:' || user_id) as device_id,
         row_status,
         file_id,
-        coalesce(event_date, cast(loaded_at as date)) as accounting_date
+        coalesce(event_date, {{ local_date('loaded_at') }}) as accounting_date
     from {{ ref('int_events_validated') }}
 ),
 

@@ -43,7 +43,7 @@ element_sessions as (
 
 daily as (
     select
-        cast(element_sessions.first_event_at as date) as date_day,
+        {{ local_date('element_sessions.first_event_at') }} as date_day,
         element_sessions.element_type,
         element_sessions.element_id,
         count(*) as element_session_count,
@@ -59,7 +59,7 @@ daily as (
         sum(case when element_sessions.max_depth_percent >= 100 then 1 else 0 end) as reached_100_count
     from element_sessions
     group by
-        cast(element_sessions.first_event_at as date),
+        {{ local_date('element_sessions.first_event_at') }},
         element_sessions.element_type,
         element_sessions.element_id
 ),

@@ -29,13 +29,13 @@ cart_window as (
 daily_carts as (
     select
         user_key,
-        cast(occurred_at as date) as date_day,
+        {{ local_date('occurred_at') }} as date_day,
         min(occurred_at) as cart_at
     from conversions
     where conversion_name = '{{ var("cart_micro_conversion") }}'
     group by
         user_key,
-        cast(occurred_at as date)
+        {{ local_date('occurred_at') }}
 ),
 
 completion_kinds as (

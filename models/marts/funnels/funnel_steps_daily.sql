@@ -42,7 +42,7 @@ step_labels as (
 user_steps as (
     select
         attempts.funnel,
-        cast(attempts.entered_at as date) as cohort_date,
+        {{ local_date('attempts.entered_at') }} as cohort_date,
         step_labels.step_number,
         step_labels.step_name,
         case when attempts.furthest_step_number >= step_labels.step_number then 1 else 0 end as has_reached

@@ -40,7 +40,7 @@ members as (
     select
         first_occurrences.user_key,
         first_occurrences.micro_conversion,
-        cast({{ dbt.date_trunc('week', 'first_occurrences.first_occurred_at') }} as date) as cohort_week,
+        {{ local_week_start('first_occurrences.first_occurred_at') }} as cohort_week,
         min(macro_conversions.converted_at) as first_converted_at
     from first_occurrences
     left join macro_conversions
@@ -49,13 +49,13 @@ members as (
     group by
         first_occurrences.user_key,
         first_occurrences.micro_conversion,
-        cast({{ dbt.date_trunc('week', 'first_occurrences.first_occurred_at') }} as date)
+        {{ local_week_start('first_occurrences.first_occurred_at') }}
 ),
 
 members_timed as (
     select
         members.*,
-        floor({{ dbt.datediff('members.cohort_week', 'members.first_converted_at', 'day') }} / 7) as weeks_to_convert
+        floor({{ dbt.datediff('members.cohort_week', local_date('members.first_converted_at'), 'day') }} / 7) as weeks_to_convert
     from members
 ),
 

@@ -34,7 +34,7 @@ average_values as (
 ),
 
 data_end as (
-    select cast(max(converted_at) as date) as as_of_date from macro_conversions
+    select {{ local_date('max(converted_at)') }} as as_of_date from macro_conversions
 ),
 
 -- The two-sided critical value at 1 - significance_level, computed once.

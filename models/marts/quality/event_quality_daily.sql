@@ -28,10 +28,10 @@ quarantined_events as (
 dated_events as (
     select
         staged_events.*,
-        coalesce(staged_events.event_date, cast(staged_events.loaded_at as date)) as accounting_date
+        coalesce(staged_events.event_date, {{ local_date('staged_events.loaded_at') }}) as accounting_date
     from staged_events
     {%- if is_incremental() %}
-    where {{ in_reprocessed_dates('coalesce(staged_events.event_date, cast(staged_events.loaded_at as date))') }}
+    where {{ in_reprocessed_dates('coalesce(staged_events.event_date, ' ~ local_date('staged_events.loaded_at') ~ ')') }}
     {%- endif %}
 ),
 
