@@ -62,9 +62,10 @@ country_codes as (
     group by country_name
 ),
 
--- Positions 0-498 of the arrays a row carries (a visit's goals and purchases).
+-- Positions 0-498 of the arrays a row carries (a visit's goals and purchases), as integers (the series is
+-- a sum of powers of two: a double on some engines, and an array index must read "$[1]", not "$[1.0]").
 positions as (
-    select series.generated_number - 1 as array_position
+    select cast(series.generated_number - 1 as integer) as array_position
     from ({{ dbt.generate_series(499) }}) as series
 ),
 
