@@ -17,6 +17,7 @@ credits as (
         user_key,
         macro_conversion,
         converted_at,
+        {{ local_date('converted_at') }} as converted_date,
         channel,
         utm_campaign,
         {{ model_name }}_credit as credit,
