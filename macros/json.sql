@@ -51,8 +51,10 @@
     json_extract_string({{ json_expression }}, {{ path_literal }})
 {%- endmacro %}
 
+{#- Spark's get_json_object reads no quoted key ($.properties."$insert_id" gives null): a quoted key
+    becomes the bracket form ($.properties['$insert_id']), which both engines' docs describe. -#}
 {% macro spark__json_path_text(json_expression, path_literal) -%}
-    get_json_object({{ json_expression }}, {{ path_literal }})
+    get_json_object({{ json_expression }}, {{ path_literal.replace('."', "[\\'").replace('"', "\\']") }})
 {%- endmacro %}
 
 {#- A JSON object text from (key, SQL text expression) pairs; a null value reads as an absent key. -#}
