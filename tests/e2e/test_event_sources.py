@@ -160,25 +160,21 @@ def test_posthog_identity_stitches_as_posthog_merges_persons(fixture_warehouse: 
     }  # fmt: skip
 
 
-def _truncate_event_times_to_seconds(landing_dir: Path) -> None:
-    """The contract demo's event times without their fraction of a second (text that is no such time,
-    the demo's unparseable rows, unchanged)."""
-    for path in landing_dir.glob("*.parquet"):
-        truncated = path.with_name(path.name + ".truncated")
-        duckdb.sql(
-            "copy (select * replace (regexp_replace(event_timestamp, "
-            "'^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})[.][0-9]+Z$', '\\1Z') "
-            f"as event_timestamp) from read_parquet('{path}')) to '{truncated}' (format parquet)"
-        )
-        truncated.replace(path)
+class DemoBuilds:
+    """The same demo, built once per format (the contract and each vendor), on first use: a test run
+    selecting one vendor (`-k amplitude`) builds only the contract and that vendor."""
 
+    def __init__(self, root_factory: pytest.TempPathFactory) -> None:
+        self._root_factory = root_factory
+        self._builds: dict[str, tuple[Path, dict]] = {}
 
-@pytest.fixture(scope="module")
-def demo_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict]]:
-    """The same demo, built once per format: the contract and each vendor."""
-    builds: dict[str, tuple[Path, dict]] = {}
-    for source in ("microconv", WHOLE_SECONDS_CONTRACT, *VENDORS):
-        root = tmp_path_factory.mktemp(f"demo_{source}")
+    def __getitem__(self, source: str) -> tuple[Path, dict]:
+        if source not in self._builds:
+            self._builds[source] = self._build(source)
+        return self._builds[source]
+
+    def _build(self, source: str) -> tuple[Path, dict]:
+        root = self._root_factory.mktemp(f"demo_{source}")
         vendor = None if source in ("microconv", WHOLE_SECONDS_CONTRACT) else source
         landing_dir = root / "landing" / ("events" if vendor is None else vendor)
         manifest = generate(DEMO, landing_dir, "parquet", vendor=vendor).manifest
@@ -196,8 +192,25 @@ def demo_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pat
             "microconv" if vendor is None else source,
             MIXPANEL_DEMO_TIMEZONE,
         )
-        builds[source] = (database, manifest)
-    return builds
+        return database, manifest
+
+
+def _truncate_event_times_to_seconds(landing_dir: Path) -> None:
+    """The contract demo's event times without their fraction of a second (text that is no such time,
+    the demo's unparseable rows, unchanged)."""
+    for path in landing_dir.glob("*.parquet"):
+        truncated = path.with_name(path.name + ".truncated")
+        duckdb.sql(
+            "copy (select * replace (regexp_replace(event_timestamp, "
+            "'^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})[.][0-9]+Z$', '\\1Z') "
+            f"as event_timestamp) from read_parquet('{path}')) to '{truncated}' (format parquet)"
+        )
+        truncated.replace(path)
+
+
+@pytest.fixture(scope="module")
+def demo_builds(tmp_path_factory: pytest.TempPathFactory) -> DemoBuilds:
+    return DemoBuilds(tmp_path_factory)
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
