@@ -42,7 +42,8 @@ def dbt_build_args(
 
 
 def partition_window_vars(window_start: date, window_end: date, first_partition: date) -> dict[str, str]:
-    """dbt vars for a run over the partitions [window_start, window_end) (half-open, UTC days).
+    """dbt vars for a run over the partitions [window_start, window_end) (half-open, local days of the
+    reporting time zone, as the models' event_date).
 
     A window that starts at the first partition has no lower bound: events older than the first
     partition belong to it, so a run over every partition reprocesses the whole history.

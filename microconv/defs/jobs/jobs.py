@@ -18,8 +18,9 @@ microconv_job = define_asset_job(
     selection=AssetSelection.all(),
     partitions_def=daily_partitions,
     description=(
-        "For a day (or a range of days, as one run): load new landing files, rebuild the devices with "
-        "events in the window plus late_arrival_lookback_days, test every model, then publish the BI copy."
+        "For a day of the reporting time zone (or a range of days, as one run): load new landing files, "
+        "rebuild the devices with events in the window plus late_arrival_lookback_days, test every model, "
+        "then publish the BI copy."
     ),
 )
 

@@ -21,7 +21,8 @@ DATA_TEST_HISTORY_KEY = dbt_model_key("data_test_history")
 ANOMALIES_KEY = dbt_model_key("micro_conversion_anomalies")
 
 # The latest complete day: the model marks the last day of data (still filling) is_complete_day = false
-# and never flags it, so an alert is about a whole day.
+# and never flags it, so an alert is about a whole day. Days are local days of the reporting time zone
+# (MICROCONV_REPORTING_TIMEZONE), as every date of the marts.
 LATEST_ANOMALIES_SQL = """
 with latest as (
     select max(date_day) as date_day
@@ -53,7 +54,8 @@ def latest_day_anomalies(con: duckdb.DuckDBPyConnection) -> list[dict]:
     asset=ANOMALIES_KEY,
     name="no_anomaly_on_latest_complete_day",
     description=(
-        "Warns (and records an alert) when a micro-conversion drops or spikes on the latest complete day."
+        "Warns (and records an alert) when a micro-conversion drops or spikes on the latest complete day "
+        "(a day of the reporting time zone)."
     ),
     # Blocking: publishing waits for it, and does not run when it errors (a WARN result does not block).
     blocking=True,

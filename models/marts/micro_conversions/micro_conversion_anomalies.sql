@@ -14,7 +14,9 @@
        q × sqrt(1 + 1/n) with n kept days and q the Student-t quantile for n - 1 degrees of freedom at
        the tail probability of anomaly_z_threshold (the normal quantile itself when the Poisson floor
        sets the scale, which is then not estimated from the sample).
-    The last day of data may still be filling: it is marked is_complete_day = false and never scored. -#}
+    The last day of data may still be filling: it is marked is_complete_day = false and never scored.
+    Days are local days of var reporting_timezone (micro_conversion_daily's date_day), so the latest
+    complete day is the day before the last local day with data. -#}
 {%- set same_weekday = var('anomaly_compare_same_weekday') in [true, 'true', 'True', 1, '1'] %}
 {%- set window_days = var('anomaly_baseline_days') | int(28) %}
 {%- set min_points = var('anomaly_min_baseline_points') | int(7) %}
