@@ -19,6 +19,21 @@
     lower(trim(regexp_replace({{ expression }}, '[ \t\r\n]+', ' ')))
 {%- endmacro %}
 
+{#- The body of a vendor staging model's `event_name_mappings` CTE: one canonical name per source name
+    of this source in the seed event_name_mappings (min() so that the join never multiplies rows).
+    normalised: keyed by event_name_key(source_event_name) as source_event_name_key, for sources whose
+    names arrive in any case and spacing (Segment / RudderStack, Mixpanel, PostHog, Heap); else keyed by
+    the exact source_event_name (GA4, Snowplow, Amplitude, whose names are case-sensitive, …). -#}
+{% macro event_name_mappings_of(event_source, normalised=false) -%}
+    {%- set key = event_name_key('source_event_name') if normalised else 'source_event_name' %}
+    select
+        {{ key }} as {{ 'source_event_name_key' if normalised else 'source_event_name' }},
+        min(event_name) as event_name
+    from {{ ref('event_name_mappings') }}
+    where event_source = '{{ event_source }}'
+    group by {{ key }}
+{%- endmacro %}
+
 {#- The project time zone of a Mixpanel export (var mixpanel_timezone), checked against the IANA names. -#}
 {% macro mixpanel_timezone() -%}
     {{ return(checked_time_zone_var('mixpanel_timezone', 'MICROCONV_MIXPANEL_TIMEZONE')) }}

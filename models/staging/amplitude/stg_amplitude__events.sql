@@ -32,12 +32,7 @@ source as (
 
 -- One canonical name per Amplitude event type, so that the join can never multiply rows.
 event_name_mappings as (
-    select
-        source_event_name,
-        min(event_name) as event_name
-    from {{ ref('event_name_mappings') }}
-    where event_source = 'amplitude'
-    group by source_event_name
+    {{ event_name_mappings_of('amplitude') }}
 ),
 
 country_codes as (
@@ -66,7 +61,7 @@ extracted as (
         {{ json_path_text('source.record', path) }} as {{ column }},
         {%- endfor %}
         -- A key starting with '$' needs the quoted (DuckDB) or bracket (Spark) path form.
-        {{ json_member_text('source.record', '$insert_id') }} as insert_id,
+        {{ json_member_text('source.record', '$insert_id') }} as amplitude_insert_id,
         source.record
     from source
 ),
@@ -116,9 +111,9 @@ mapped as (
 keyed as (
     select
         mapped.*,
-        mapped.insert_id is not null
-        and min(coalesce(mapped.device_id, '')) over (partition by mapped.insert_id)
-        <> max(coalesce(mapped.device_id, '')) over (partition by mapped.insert_id) as is_shared_insert_id
+        mapped.amplitude_insert_id is not null
+        and min(coalesce(mapped.device_id, '')) over (partition by mapped.amplitude_insert_id)
+        <> max(coalesce(mapped.device_id, '')) over (partition by mapped.amplitude_insert_id) as is_shared_insert_id
     from mapped
 ),
 
@@ -127,9 +122,9 @@ final as (
         'amplitude' as event_source,
         amplitude_event_type as source_event_name,
         case
-            when insert_id is null then amplitude_uuid
-            when is_shared_insert_id then {{ dbt.hash(dbt.concat(["coalesce(device_id, '')", "'|'", 'insert_id'])) }}
-            else insert_id
+            when amplitude_insert_id is null then amplitude_uuid
+            when is_shared_insert_id then {{ dbt.hash(dbt.concat(["coalesce(device_id, '')", "'|'", 'amplitude_insert_id'])) }}
+            else amplitude_insert_id
         end as event_id,
         event_name,
         {{ amplitude_time_to_iso_text('coalesce(event_time, client_event_time)') }} as event_timestamp,

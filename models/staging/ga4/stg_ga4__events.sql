@@ -19,11 +19,7 @@ source as (
 ),
 
 event_name_mappings as (
-    select
-        source_event_name,
-        event_name
-    from {{ ref('event_name_mappings') }}
-    where event_source = 'ga4'
+    {{ event_name_mappings_of('ga4') }}
 ),
 
 country_codes as (

@@ -10,11 +10,7 @@ source as (
 ),
 
 event_name_mappings as (
-    select
-        source_event_name,
-        event_name
-    from {{ ref('event_name_mappings') }}
-    where event_source = 'microconv'
+    {{ event_name_mappings_of('microconv') }}
 ),
 
 final as (

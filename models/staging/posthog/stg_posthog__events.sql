@@ -35,12 +35,7 @@ source as (
 
 -- One canonical name per normalised source name, so that the join can never multiply rows.
 event_name_mappings as (
-    select
-        {{ event_name_key('source_event_name') }} as source_event_name_key,
-        min(event_name) as event_name
-    from {{ ref('event_name_mappings') }}
-    where event_source = 'posthog'
-    group by {{ event_name_key('source_event_name') }}
+    {{ event_name_mappings_of('posthog', normalised=true) }}
 ),
 
 records as (

@@ -46,12 +46,7 @@ goals as (
 ),
 
 event_name_mappings as (
-    select
-        source_event_name,
-        min(event_name) as event_name
-    from {{ ref('event_name_mappings') }}
-    where event_source = 'yandex_metrica'
-    group by source_event_name
+    {{ event_name_mappings_of('yandex_metrica') }}
 ),
 
 country_codes as (
