@@ -95,18 +95,27 @@ def changes(
     previous: Mapping[str, Mapping[str, str]] | None, current: Mapping[str, Mapping[str, str]]
 ) -> list[str]:
     """What changed since the previous fingerprint: seed paths and `var <name>`. None (no record yet: a
-    new warehouse, built whole anyway): nothing."""
+    new warehouse, built whole anyway): nothing. An env-driven var the record does not hold yet (added
+    to the project since) is unchanged at its default: the older build behaved as the default does."""
     if previous is None:
         return []
     changed = [
         path for path, digest in current["seeds"].items() if previous.get("seeds", {}).get(path) != digest
     ]
+    previous_vars = previous.get("vars", {})
     changed += [
         f"var {name}"
         for name, value in current["vars"].items()
-        if previous.get("vars", {}).get(name) != value
+        if previous_vars.get(name, _default_value(name)) != value
     ]
     return changed
+
+
+def _default_value(name: str) -> str | None:
+    """The recorded form of an env-driven var's default (VAR_ENVIRONMENT), else None."""
+    if name not in VAR_ENVIRONMENT:
+        return None
+    return json.dumps(VAR_ENVIRONMENT[name][1], sort_keys=True, default=str)
 
 
 def refresh_reason(changed: list[str]) -> str | None:

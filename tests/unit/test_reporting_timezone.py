@@ -99,3 +99,14 @@ def test_a_new_reporting_time_zone_rebuilds_the_history(
     assert changes(before, fingerprint(tmp_path, dbt_env={"MICROCONV_REPORTING_TIMEZONE": "UTC"})) == []
     after = fingerprint(tmp_path, dbt_env={"MICROCONV_REPORTING_TIMEZONE": WARSAW})
     assert changes(before, after) == ["var reporting_timezone"]
+
+
+def test_a_record_made_before_the_setting_existed_asks_for_no_refresh_at_its_default(tmp_path: Path) -> None:
+    shutil.copytree(PROJECT / "seeds", tmp_path / "seeds")
+    shutil.copy(PROJECT / "dbt_project.yml", tmp_path / "dbt_project.yml")
+    current = fingerprint(tmp_path, dbt_env={})
+    older = {"seeds": current["seeds"], "vars": dict(current["vars"])}
+    del older["vars"]["reporting_timezone"]  # as written before the var existed (UTC days)
+    assert changes(older, current) == []
+    warsaw = fingerprint(tmp_path, dbt_env={"MICROCONV_REPORTING_TIMEZONE": WARSAW})
+    assert changes(older, warsaw) == ["var reporting_timezone"]
