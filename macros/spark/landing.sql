@@ -27,9 +27,11 @@
     {%- for vendor in ['ga4', 'segment', 'snowplow', 'mixpanel', 'yandex_metrica', 'amplitude', 'posthog', 'heap'] %}
         {%- set files = vendor_files.get(vendor) -%}
         {%- if files -%}
+            {#- The Python step wrote each vendor file's rows as {"record", "source_file"} JSON lines. -#}
             {% do run_query(_landed_files_view(
-                vendor ~ '_events', files['path'], files.get('format', 'parquet'),
-                ['to_json(struct(landed_files.*)) as record'], ['record']
+                vendor ~ '_events', files['path'], files.get('format', 'json'),
+                ['landed_files.record as record', 'landed_files.source_file as landed_source_file'], ['record'],
+                'landed_source_file'
             )) %}
         {%- else -%}
             {% do run_query(_empty_raw_view(vendor ~ '_events', ['cast(null as string) as record'])) %}
@@ -69,8 +71,9 @@
 {% endmacro %}
 
 {#- A view over the files under `path`: `values` (SQL over landed_files) named `names`, plus the load
-    bookkeeping columns. -#}
-{% macro _landed_files_view(table, path, file_format, values, names) %}
+    bookkeeping columns; `source_file`, when given, names the column of `values` that holds each row's
+    landing path (else the path of the file read, relative to `path`). -#}
+{% macro _landed_files_view(table, path, file_format, values, names, source_file=none) %}
     {%- set landing = path.rstrip('/') -%}
     create or replace view raw.{{ table }} as
     with landed as (
@@ -84,7 +87,7 @@
     )
     select
         {{ names | join(', ') }},
-        regexp_replace(landed_file_path, '^.*{{ landing }}/', '') as _source_file,
+        {{ source_file or "regexp_replace(landed_file_path, '^.*" ~ landing ~ "/', '')" }} as _source_file,
         substr(sha2(concat_ws('|', landed_file_path, cast(landed_file_size as string), cast(landed_file_mtime as string)), 256), 1, 16) as _file_id,
         row_number() over (partition by landed_file_path order by landed_position) as _source_row,
         cast(landed_file_mtime as timestamp) as _ingested_at

@@ -37,9 +37,8 @@ from ..ingest import (
     check_landing_dirs,
     discover_files,
     event_times_sql,
-    extract_members,
-    landing_format,
     landing_reader,
+    release_archive,
     select_sql,
 )
 from ..publish import PUBLISHED_SCHEMAS
@@ -117,36 +116,50 @@ def _spark_name(*parts: str) -> str:
     return "__".join(parts).replace("#", "_")
 
 
-def unpack_archives(folder: Path, files: list[Path], target: Path) -> Path:
-    """Spark reads no zip: a vendor folder holding .zip landing files (Amplitude's Export API) is mirrored
-    flat under `target` for the raw view (Spark reads no subfolders), each archive's JSON lines members
-    unpacked (still gzipped) as `<archive path>__<member name>`, every other landing file hard-linked
-    (copied across file systems) as `<its path>` with '__' for '/'; files keep the archive's or their own
-    modification time. Returns `target`; an unreadable archive raises ingest.UnreadableArchiveError."""
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    for path in files:
-        parts = path.relative_to(folder).parts
-        mtime = path.stat().st_mtime
-        if landing_format(path) == "zip":
-            for unpacked in extract_members(
-                path, target, lambda _, member, parts=parts: _spark_name(*parts, Path(member).name)
-            ):
-                os.utime(unpacked, (mtime, mtime))
-            continue
-        linked = target / _spark_name(*parts)
-        try:
-            os.link(path, linked)
-        except OSError:
-            shutil.copy2(path, linked)
+def vendor_records(source: EventSource, folder: Path, files: list[Path], target: Path) -> Path:
+    """A vendor's landing files as Spark reads them: the rows the DuckDB loader would load (ingest's
+    select_sql: TSV as the Yandex Metrica Logs API writes it, CSV, Parquet of any schema, JSON lines,
+    .zip archives of JSON lines), one JSON-lines file per landing file under `target`, each line
+    {"record": <the row as JSON text>, "source_file": <its path in the landing folder>}. Spark reads
+    neither zips, nor TSV without quoting rules, nor subfolders (Segment's and Heap's table folders),
+    nor Parquet files of different schemas in one folder; staging tells tables apart by source_file.
+    A file is converted again only when it changed (the copy keeps its modification time, which the
+    raw view reads as the load time); copies of files no longer landed are removed. Returns `target`;
+    an unreadable file raises with its name."""
+    target.mkdir(parents=True, exist_ok=True)
+    wanted: set[str] = set()
+    with landing_reader() as con:
+        for path in files:
+            relative = path.relative_to(folder)
+            name = _spark_name(*relative.parts) + ".jsonl"
+            wanted.add(name)
+            copy, mtime = target / name, path.stat().st_mtime
+            if copy.exists() and copy.stat().st_mtime == mtime:
+                continue
+            staging = copy.with_name(f".{name}.{uuid.uuid4().hex}.tmp")
+            try:
+                con.execute(
+                    f"copy (select cast(landed.record as varchar) as record, {quote_literal(str(relative))} "
+                    f"as source_file from ({select_sql(con, path, source)}) as landed) "
+                    f"to {quote_literal(str(staging))} (format json)"
+                )
+            except UNREADABLE_FILE_ERRORS as error:
+                staging.unlink(missing_ok=True)
+                raise ValueError(f"{source.title} landing file {path} cannot be read: {error}") from error
+            finally:
+                release_archive(path)
+            os.replace(staging, copy)
+            os.utime(copy, (mtime, mtime))
+    for stale in target.iterdir():
+        if stale.name not in wanted:
+            stale.unlink()
     return target
 
 
 def landing_views_args(settings: Settings) -> dict:
     """Arguments of the `stage_landing_files` run-operation: the contract's landing directory (null when
-    it holds no files: Spark cannot read an empty folder), and each vendor's folder that holds files
-    (Parquet, else JSON lines). A vendor folder with .zip files is read from its unpacked copy under
-    MICROCONV_SPARK_DIR/landing/<vendor> (unpack_archives)."""
+    it holds no files: Spark cannot read an empty folder), and for each vendor whose folder holds files,
+    its records as JSON lines under MICROCONV_SPARK_DIR/landing/<vendor> (vendor_records)."""
     landing_dir, vendor_files = None, {}
     for name, source in EVENT_SOURCES.items():
         folder = settings.landing_dir_of(source)
@@ -156,11 +169,8 @@ def landing_views_args(settings: Settings) -> dict:
         if source.is_contract:
             landing_dir = str(folder)
         else:
-            if any(landing_format(path) == "zip" for path in files):
-                folder = unpack_archives(folder, files, settings.spark_dir / "landing" / name)
-                files = discover_files(folder)
-            parquet = any(path.suffix == ".parquet" for path in files)
-            vendor_files[name] = {"path": str(folder), "format": "parquet" if parquet else "json"}
+            records = vendor_records(source, folder, files, settings.spark_dir / "landing" / name)
+            vendor_files[name] = {"path": str(records), "format": "json"}
     return {"landing_dir": landing_dir, "vendor_files": vendor_files}
 
 

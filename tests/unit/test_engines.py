@@ -39,11 +39,15 @@ def test_the_spark_landing_views_cover_the_vendors_with_files(tmp_path: Path, mo
     landing = tmp_path / "landing"
     for folder in ("events", "ga4", "segment", "snowplow"):
         (landing / folder).mkdir(parents=True)
-    (landing / "ga4" / "events_20260301.parquet").write_bytes(b"PAR1")
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select 'page_view' as event_name) to '{landing / 'ga4' / 'events_20260301.parquet'}'"
+        )
     (landing / "segment" / "messages.jsonl").write_text("{}\n")
     (landing / "snowplow" / "_rejected").mkdir()
     (landing / "snowplow" / "_rejected" / "bad.jsonl").write_text("{}\n")
     monkeypatch.setenv("MICROCONV_LANDING_DIR", str(landing / "events"))
+    monkeypatch.setenv("MICROCONV_SPARK_DIR", str(tmp_path / "spark"))
     for vendor in ("GA4", "SEGMENT", "SNOWPLOW", "MIXPANEL"):
         monkeypatch.delenv(f"MICROCONV_{vendor}_LANDING_DIR", raising=False)
     assert landing_views_args(get_settings())["landing_dir"] is None  # no contract files yet
@@ -52,8 +56,9 @@ def test_the_spark_landing_views_cover_the_vendors_with_files(tmp_path: Path, mo
     assert arguments == {
         "landing_dir": str(landing / "events"),
         "vendor_files": {
-            "ga4": {"path": str(landing / "ga4"), "format": "parquet"},
-            "segment": {"path": str(landing / "segment"), "format": "json"},
+            # Each vendor's rows as JSON lines of records (test_spark_vendor_records.py).
+            "ga4": {"path": str(tmp_path / "spark" / "landing" / "ga4"), "format": "json"},
+            "segment": {"path": str(tmp_path / "spark" / "landing" / "segment"), "format": "json"},
         },
     }
     json.dumps(arguments)  # passed to dbt run-operation --args as JSON
