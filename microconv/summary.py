@@ -15,6 +15,8 @@ SCHEMAS = ("raw", *LAYERS)
 TOP_UNMAPPED_NAMES = 10
 MAPPINGS_SEED = "seeds/event_name_mappings.csv"
 MICRO_CONVERSIONS_SEED = "seeds/micro_conversion_definitions.csv"
+# Yandex Metrica goals reach the models as goal_<id> until the goal's id has a row in this seed.
+YANDEX_METRICA_GOALS_SEED = "seeds/yandex_metrica_goals.csv"
 
 
 def warehouse_summary(duckdb_path: Path) -> str:
@@ -88,6 +90,12 @@ def unmapped_event_names(con: duckdb.DuckDBPyConnection, limit: int = TOP_UNMAPP
         lines.append(f"  {source + ': ' + name:<45} {events:>12,}")
         if seed_row:
             lines.append(f"    looks like a known name: add the row `{seed_row}` to {MAPPINGS_SEED}")
+        elif source == "yandex_metrica" and name.startswith("goal_"):
+            goal_id = name.removeprefix("goal_")
+            lines.append(
+                f"    a Metrica goal without a name: add `{goal_id},<event name>,<what it is>` "
+                f"to {YANDEX_METRICA_GOALS_SEED}"
+            )
         else:
             lines.append(f"    to use it, map it in {MAPPINGS_SEED} or define it in {MICRO_CONVERSIONS_SEED}")
     return lines if rows else [*lines, "  (none)"]

@@ -59,3 +59,20 @@ def test_summary_says_none_when_every_name_is_known(tmp_path: Path) -> None:
     lines = warehouse_summary(path).splitlines()
     start = next(index for index, line in enumerate(lines) if line.startswith("Unmapped event names"))
     assert lines[start + 1] == "  (none)"
+
+
+def test_an_unnamed_yandex_metrica_goal_points_to_the_goals_seed(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    _warehouse(path, unknown_names=0)
+    with duckdb.connect(str(path)) as con:
+        con.execute("delete from marts.event_name_catalogue where not is_known")
+        con.execute(
+            "insert into marts.event_name_catalogue values "
+            "('yandex_metrica', 'goal_310400201', 28, false, null)"
+        )
+    lines = warehouse_summary(path).splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("Unmapped event names"))
+    assert lines[start + 2].strip() == (
+        "a Metrica goal without a name: add `310400201,<event name>,<what it is>` "
+        "to seeds/yandex_metrica_goals.csv"
+    )
