@@ -35,7 +35,8 @@
         'event_id', 'event_name', 'event_timestamp', 'anonymous_id', 'user_id', 'session_id',
         'page_url', 'page_path', 'page_referrer',
         'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
-        'device_category', 'country', 'user_agent', 'ip_address', 'email', 'properties', 'loaded_at',
+        'device_category', 'country', 'user_agent', 'ip_address', 'email',
+        'consent_analytics', 'properties', 'loaded_at',
         '_source_file', '_file_id', '_source_row', '_ingested_at',
     ]) }}
 {%- endmacro %}

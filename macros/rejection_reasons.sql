@@ -11,6 +11,7 @@
         'malformed_properties',
         'non_numeric_revenue',
         'negative_revenue',
+        'invalid_consent',
         'bot_user_agent',
     ]) }}
 {%- endmacro %}

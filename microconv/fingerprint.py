@@ -34,11 +34,13 @@ HISTORY_SEEDS = (
     "yandex_metrica_goals",
 )
 # dbt vars the incremental models read, directly or upstream (reporting_currency: fct_sessions counts
-# converted revenue; reporting_timezone dates events, sessions and conversions). The others feed tables
+# converted revenue; reporting_timezone dates events, sessions and conversions; consent_policy decides
+# which events are user-level). The others feed tables
 # rebuilt by every run (impact, anomaly, attribution settings) and need no full refresh.
 # tests/unit/test_fingerprint.py checks both lists against the dbt manifest.
 HISTORY_VARS = (
     "click_id_sources",
+    "consent_policy",
     "engaged_session_seconds",
     "event_sources",
     "future_timestamp_tolerance_minutes",
@@ -50,6 +52,7 @@ HISTORY_VARS = (
     "own_domains",
     "reporting_currency",
     "reporting_timezone",
+    "segment_consent_analytics_category",
     "session_inactivity_minutes",
     "yandex_metrica_timezone",
 )

@@ -58,6 +58,8 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "user_agent",
     "ip_address",
     "email",
+    # Optional: the event's analytics consent (granted / denied, or true/false, yes/no, 1/0); docs/privacy.md.
+    "consent_analytics",
     "properties",
     "loaded_at",
 )
@@ -171,6 +173,8 @@ create table if not exists raw.events (
     {", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)},
     {_LOAD_COLUMNS}
 );
+-- Warehouses created before the contract gained consent_analytics get it (null for their rows).
+alter table raw.events add column if not exists consent_analytics varchar;
 {_VENDOR_DDL}
 {RAW_SPEND_DDL}
 {ERASURE_DDL}
@@ -472,7 +476,7 @@ def load_file(
     try:
         inserted = con.execute(
             f"""
-            insert into raw.{source.raw_table}
+            insert into raw.{source.raw_table} by name
             select
                 contract.*,
                 ? as _source_file,

@@ -54,16 +54,19 @@ def warehouse_summary(duckdb_path: Path) -> str:
         if ("marts", "event_name_catalogue") in tables:
             lines += unmapped_event_names(con)
         if ("marts", "event_quality_daily") in tables:
-            raw, clean, quarantined, duplicates, balanced = con.execute(
+            raw, clean, excluded, quarantined, duplicates, balanced = con.execute(
                 """
-                select sum(raw_rows), sum(clean_rows), sum(quarantined_rows), sum(duplicate_rows),
-                    coalesce(bool_and(is_balanced), true)
+                select sum(raw_rows), sum(clean_rows), sum(consent_excluded_rows), sum(quarantined_rows),
+                    sum(duplicate_rows), coalesce(bool_and(is_balanced), true)
                 from marts.event_quality_daily
                 """
             ).fetchone()
+            # Events a strict consent_policy keeps out of user-level tables (docs/privacy.md, Consent).
+            consent = f" + excluded by consent {excluded:,}" if excluded else ""
             lines.append(
-                f"Accounting: raw {raw or 0:,} = clean {clean or 0:,} + quarantined {quarantined or 0:,} "
-                f"+ duplicates {duplicates or 0:,} -> {'balanced' if balanced else 'NOT BALANCED'}"
+                f"Accounting: raw {raw or 0:,} = clean {clean or 0:,}{consent} "
+                f"+ quarantined {quarantined or 0:,} + duplicates {duplicates or 0:,} "
+                f"-> {'balanced' if balanced else 'NOT BALANCED'}"
             )
     return "\n".join(lines)
 

@@ -105,7 +105,10 @@ select
     }} end as ecommerce,
     case when {_property("product_id")} is not null
         then [{{'item_id': {_property("product_id")}}}]
-    end as items
+    end as items,
+    -- Consent mode's analytics_storage: Yes / No, null for a visit without a consent state.
+    {{'analytics_storage': case consent_analytics when 'granted' then 'Yes' when 'denied' then 'No' end}}
+        as privacy_info
 from contract
 """
 
@@ -125,7 +128,9 @@ select
         'ip': ip_address,
         'location': {'country': country},
         'device': {'type': device_category},
-        'traits': {'email': email}
+        'traits': {'email': email},
+        'consent': {'categoryPreferences': {'Analytics': case consent_analytics
+            when 'granted' then true when 'denied' then false end}}
     } as context,
     cast(properties as json) as properties
 from contract

@@ -381,6 +381,14 @@ select
     user_agent,
     ip_address,
     email,
+    -- Analytics consent per visitor (both devices): 1 in 20 denied, 9 in 20 granted, the rest sent
+    -- without a consent state (docs/privacy.md, Consent).
+    case cast(right(anonymous_id, 9) as bigint) % 20
+        when 7 then 'denied'
+        when 0 then 'granted' when 1 then 'granted' when 2 then 'granted' when 3 then 'granted'
+        when 4 then 'granted' when 5 then 'granted' when 6 then 'granted' when 8 then 'granted'
+        when 9 then 'granted'
+    end as consent_analytics,
     case
         when dirty = {codes[malformed_properties]} then '{{"value": 12.5, "currency": '
         else '{{' || concat_ws(', ',

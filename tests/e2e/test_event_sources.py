@@ -37,9 +37,15 @@ SOURCE_COLUMNS = frozenset(
     {"event_source", "source_event_name", "raw_row_key", "source_file", "file_id", "source_row", "loaded_at"}
 )
 # Quality tables count what each export could carry, and the name catalogue lists each source's own
-# names; they are checked against the manifest instead.
+# names; they are checked against the manifest instead. consent_daily counts each export's own consent
+# field and tracker session ids (the contract demo sends none).
 QUALITY_TABLES = frozenset(
-    {"core.quarantined_events", "marts.event_quality_daily", "marts.event_name_catalogue"}
+    {
+        "core.quarantined_events",
+        "marts.event_quality_daily",
+        "marts.event_name_catalogue",
+        "marts.consent_daily",
+    }
 )
 # Exports whose times have whole seconds (Yandex Metrica's Logs API writes DateTime): their demo is
 # compared with the contract's demo at that precision, its event times truncated to the second.
@@ -221,6 +227,28 @@ def test_the_demo_through_a_vendor_adapter_gives_the_same_marts(demo_builds, ven
         canonical, database, schemas=("core", "marts"), ignored_columns=SOURCE_COLUMNS
     )
     assert {table: counts for table, counts in differences.items() if table not in QUALITY_TABLES} == {}
+
+
+# The exports with a per-event consent field (docs/privacy.md, Consent); the others carry none.
+CONSENT_VENDORS = ("ga4", "segment")
+
+
+def _consent_totals(database: Path) -> dict[str, int]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return dict(
+            con.execute(
+                "select consent_analytics, sum(events) from marts.consent_daily group by 1"
+            ).fetchall()
+        )
+
+
+@pytest.mark.parametrize("vendor", CONSENT_VENDORS)
+def test_a_vendor_demo_carries_the_contracts_consent(demo_builds, vendor: str) -> None:
+    """The demo's consent, written in the vendor's own field (GA4 privacy_info.analytics_storage, Segment
+    context.consent), gives the contract demo's clean events per consent state."""
+    canonical = _consent_totals(demo_builds["microconv"][0])
+    assert canonical.get("denied") and canonical.get("granted") and canonical.get("unknown")
+    assert _consent_totals(demo_builds[vendor][0]) == canonical
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

@@ -11,13 +11,35 @@ from microconv.generator.writer import DIRTY_CODE, _file_name
 CONTRACT_SQL = """
 select * from (values
     (1, 0, 'purchase', 'e1', '2026-03-02T10:00:00Z', '2026-03-02T10:00:05Z', 'a1', null, 'desktop', 'US',
-     null, 'https://shop.example.com/checkout', null, null, null, null, '{"value": 20.0, "order_id": "o1"}'),
+     null, 'https://shop.example.com/checkout', null, null, null, null, '{"value": 20.0, "order_id": "o1"}',
+     'granted'),
     (2, 0, 'purchase', 'e2', '2026-03-02T11:00:00Z', '2026-03-02T11:00:05Z', 'a2', null, 'desktop', 'US',
-     null, 'https://shop.example.com/checkout', null, null, null, null, '{"value": 5.0}')
+     null, 'https://shop.example.com/checkout', null, null, null, null, '{"value": 5.0}', 'denied')
 ) as rows(_row_order, _dirty, event_name, event_id, event_timestamp, loaded_at, anonymous_id, user_id,
           device_category, country, user_agent, page_url, page_referrer, utm_source, utm_medium,
-          utm_campaign, properties)
+          utm_campaign, properties, consent_analytics)
 """
+
+
+def test_consent_is_written_in_each_vendors_own_field() -> None:
+    """GA4's privacy_info.analytics_storage is Yes / No; Segment's consent object carries the Analytics
+    category as true / false (docs/privacy.md, Consent)."""
+    contract = f"""
+    select *, cast(null as varchar) as page_path, cast(null as varchar) as ip_address,
+        cast(null as varchar) as email
+    from ({CONTRACT_SQL})
+    """
+    with duckdb.connect() as con:
+        register_lookups(con, "ga4")
+        ga4 = vendor_select(VENDOR_FORMATS["ga4"], CONTRACT_SQL, DIRTY_CODE, [])
+        storage = con.execute(f"select privacy_info.analytics_storage from ({ga4}) order by event_timestamp")
+        assert storage.fetchall() == [("Yes",), ("No",)]
+        register_lookups(con, "segment")
+        segment = vendor_select(VENDOR_FORMATS["segment"], contract, DIRTY_CODE, [])
+        analytics = con.execute(
+            f"select context.consent.categoryPreferences.Analytics from ({segment}) order by messageId"
+        ).fetchall()
+    assert analytics == [(True,), (False,)]
 
 
 def test_ga4_purchase_without_order_id_exports_not_set_transaction_id() -> None:

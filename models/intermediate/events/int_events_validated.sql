@@ -89,6 +89,13 @@ renamed as (
         coalesce(user_agents_classified.is_bot, false) as is_bot,
         {{ hash_pii('source.ip_address') }} as ip_address_hash,
         {{ hash_pii('source.email') }} as email_hash,
+        -- Analytics consent (docs/privacy.md, Consent): granted / denied in any of the accepted
+        -- spellings, unknown when absent; any other value is invalid (quarantined below).
+        case
+            when nullif(trim(source.consent_analytics), '') is null then 'unknown'
+            when lower(trim(source.consent_analytics)) in ('granted', 'true', 'yes', '1') then 'granted'
+            when lower(trim(source.consent_analytics)) in ('denied', 'false', 'no', '0') then 'denied'
+        end as consent_analytics,
         nullif(trim(source.properties), '') as properties,
         coalesce(
             {{ parse_utc_timestamp('nullif(trim(source.loaded_at), \'\')') }},
@@ -151,6 +158,7 @@ validated as (
             when parsed.property_value_text is not null and parsed.property_value is null
                 then 'non_numeric_revenue'
             when parsed.property_value < 0 then 'negative_revenue'
+            when parsed.consent_analytics is null then 'invalid_consent'
             when parsed.is_bot then 'bot_user_agent'
         end as rejection_reason
     from parsed
@@ -229,6 +237,7 @@ final as (
         user_agent_hash,
         ip_address_hash,
         email_hash,
+        consent_analytics,
         properties,
         has_valid_properties,
         property_value_text,

@@ -32,7 +32,10 @@ events as (
         event_date,
         file_id
     from {{ ref('int_events_validated') }}
-    where row_status = 'clean'
+    where
+        row_status = 'clean'
+        -- Events var consent_policy keeps out of the user-level tables change no device's sessions.
+        and {{ consent_allows_user_level() }}
 ),
 
 processed_files as (

@@ -1,4 +1,5 @@
-{#- One row per clean event with its stitched user (int_users_stitched) and its session.
+{#- One row per clean event with its stitched user (int_users_stitched) and its session; under var
+    consent_policy, events without analytics consent are left out (docs/privacy.md, Consent).
     Sessions are cut per device and stitched user (a shared device starts a new session when another
     user logs in): the tracker's session_id when it sent one, otherwise a new session starts when more
     than session_inactivity_minutes passed since the previous event of that device and user (a gap of
@@ -46,7 +47,9 @@ event_keys as (
         anonymous_id,
         tracker_session_id
     from {{ ref('int_events_validated') }}
-    where row_status = 'clean'
+    where
+        row_status = 'clean'
+        and {{ consent_allows_user_level() }}
 ),
 
 -- The window functions run on a narrow projection (keys and times only, read straight from the two
@@ -166,7 +169,9 @@ numbered as (
 
 events as (
     select * from {{ ref('int_events_validated') }}
-    where row_status = 'clean'
+    where
+        row_status = 'clean'
+        and {{ consent_allows_user_level() }}
 ),
 
 final as (

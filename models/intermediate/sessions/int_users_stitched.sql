@@ -1,6 +1,7 @@
-{#- One row per clean event with the user it belongs to (identity stitching at event grain, as
-    Amplitude assigns users: the user id wins, since several people can share a device, and a device's
-    anonymous events join the user who identifies there).
+{#- One row per clean event (under var consent_policy, one with analytics consent) with the user it
+    belongs to (identity stitching at event grain, as Amplitude assigns users: the user id wins, since
+    several people can share a device, and a device's anonymous events join the user who identifies
+    there).
     An event carrying a user_id belongs to that user, whatever device sent it. An anonymous event belongs
     to the user who last identified on its device (anonymous_id) at or before it; before the device's
     first login, to the first user to log in there; on a never-identified device, to the device itself.
@@ -16,7 +17,9 @@ events as (
         user_id,
         coalesce(anonymous_id, 'user:' || user_id) as device_id
     from {{ ref('int_events_validated') }}
-    where row_status = 'clean'
+    where
+        row_status = 'clean'
+        and {{ consent_allows_user_level() }}
 ),
 
 -- Devices that only ever saw one user_id (nearly all) need no window: every event is that user's.

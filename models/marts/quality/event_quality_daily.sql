@@ -1,5 +1,6 @@
 {#- One row per event date: every raw row is counted once, as clean (it reached the sessionized event
-    stream), quarantined (with its reason) or a removed duplicate. Rows whose timestamp cannot be parsed
+    stream), excluded by consent (valid, but var consent_policy keeps it out of user-level tables),
+    quarantined (with its reason) or a removed duplicate. Rows whose timestamp cannot be parsed
     are dated by their load date. Incremental by date: a run recounts the days in int_dates_reprocessed
     (every date of a raw row from a file not yet committed as processed; rows never change status once
     validated) and keeps the others. -#}
@@ -41,6 +42,9 @@ raw_counts as (
         count(*) as raw_rows,
         sum(case when row_status = 'duplicate' then 1 else 0 end) as duplicate_rows,
         sum(
+            case when row_status = 'clean' and not ({{ consent_allows_user_level() }}) then 1 else 0 end
+        ) as consent_excluded_rows,
+        sum(
             case
                 when row_status != 'quarantined'
                     and loaded_at > {{ dbt.dateadd('hour', var('late_arrival_threshold_hours'), 'event_at') }}
@@ -79,6 +83,7 @@ final as (
         raw_counts.raw_rows,
         coalesce(clean_counts.clean_rows, 0) as clean_rows,
         coalesce(quarantine_counts.quarantined_rows, 0) as quarantined_rows,
+        raw_counts.consent_excluded_rows,
         raw_counts.duplicate_rows,
         raw_counts.late_rows,
         {%- for reason in rejection_reasons() %}
@@ -87,6 +92,7 @@ final as (
         (
             raw_counts.raw_rows
             = coalesce(clean_counts.clean_rows, 0)
+            + raw_counts.consent_excluded_rows
             + coalesce(quarantine_counts.quarantined_rows, 0)
             + raw_counts.duplicate_rows
         ) as is_balanced,

@@ -155,6 +155,8 @@ final as (
         cast(null as {{ dbt.type_string() }}) as user_agent,
         ip_address,
         coalesce(event_email, user_email) as email,
+        -- Amplitude's export documents no per-event consent field (opted-out devices send nothing).
+        cast(null as {{ dbt.type_string() }}) as consent_analytics,
         {{ json_merge_text('event_properties', json_object_text([
             ('value', 'coalesce(revenue, cast(price_times_quantity as ' ~ dbt.type_string() ~ '), event_value)'),
             ('product_id', 'coalesce(revenue_product_id, product_id)'),

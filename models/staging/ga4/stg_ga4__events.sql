@@ -52,6 +52,7 @@ extracted as (
         {{ json_path_text('params_listed.record', '$.user_id') }} as ga4_user_id,
         {{ json_path_text('params_listed.record', '$.device.category') }} as device_category,
         {{ json_path_text('params_listed.record', '$.geo.country') }} as geo_country,
+        {{ json_path_text('params_listed.record', '$.privacy_info.analytics_storage') }} as analytics_storage,
         {{ json_path_text('params_listed.record', '$.collected_traffic_source.manual_source') }} as collected_source,
         {{ json_path_text('params_listed.record', '$.collected_traffic_source.manual_medium') }} as collected_medium,
         {{ json_path_text('params_listed.record', '$.collected_traffic_source.manual_campaign_name') }} as collected_campaign,
@@ -299,6 +300,8 @@ final as (
         cast(null as {{ dbt.type_string() }}) as user_agent,
         cast(null as {{ dbt.type_string() }}) as ip_address,
         cast(null as {{ dbt.type_string() }}) as email,
+        -- Consent mode's analytics_storage as exported: Yes / No, null without consent mode.
+        analytics_storage as consent_analytics,
         {{ json_merge_text(ga4_event_params_object('event_params'), json_object_text([
             ('value', 'coalesce(purchase_revenue, param_value)'),
             ('order_id', 'order_id'),

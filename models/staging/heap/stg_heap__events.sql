@@ -251,6 +251,8 @@ final as (
         cast(null as {{ dbt.type_string() }}) as user_agent,
         events_located.own_ip as ip_address,
         events_located.own_email as email,
+        -- Heap's export documents no per-event consent field.
+        cast(null as {{ dbt.type_string() }}) as consent_analytics,
         {{ json_merge_text('events_located.record', json_object_text([
             ('value', 'coalesce(' ~ json_path_text('events_located.record', '$.value') ~ ', ' ~ json_path_text('events_located.record', '$.revenue') ~ ', ' ~ json_path_text('events_located.record', '$.amount') ~ ')'),
         ] + pii_property_removals() + heap_column_removals)) }} as properties,

@@ -36,6 +36,7 @@ final as (
         source.user_agent,
         source.ip_address,
         source.email,
+        source.consent_analytics,
         source.properties,
         source.loaded_at,
         source._source_file,

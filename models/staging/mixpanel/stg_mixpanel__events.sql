@@ -120,6 +120,8 @@ final as (
         cast(null as {{ dbt.type_string() }}) as user_agent,
         cast(null as {{ dbt.type_string() }}) as ip_address,
         email,
+        -- Mixpanel documents no per-event consent property: opt_out_tracking() stops sending events.
+        cast(null as {{ dbt.type_string() }}) as consent_analytics,
         {{ json_merge_text('mixpanel_properties', json_object_text([
             ('value', 'coalesce(' ~ json_path_text('mixpanel_properties', '$.value') ~ ', ' ~ json_path_text('mixpanel_properties', '$.revenue') ~ ', ' ~ json_path_text('mixpanel_properties', '$.amount') ~ ')'),
         ] + pii_property_removals())) }} as properties,

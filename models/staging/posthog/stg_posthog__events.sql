@@ -134,6 +134,8 @@ final as (
         identified.raw_user_agent as user_agent,
         identified.ip as ip_address,
         identified.set_email as email,
+        -- PostHog documents no per-event consent field: opt_out_capturing() stops all capture.
+        cast(null as {{ dbt.type_string() }}) as consent_analytics,
         case when identified.has_properties then {{ json_merge_text('identified.properties_text', json_object_text([
             ('value', 'coalesce(' ~ json_path_text('identified.properties_text', '$.value') ~ ', ' ~ json_path_text('identified.properties_text', '$.revenue') ~ ', ' ~ json_path_text('identified.properties_text', '$.total') ~ ', ' ~ json_path_text('identified.properties_text', '$.price') ~ ')'),
             ('$set', 'null'), ('$set_once', 'null'), ('$raw_user_agent', 'null'),

@@ -109,6 +109,8 @@ extracted as (
             {{ json_path_text('source.record', '$.email') }},
             {{ json_path_text('source.record', '$.context_traits_email') }}
         ) as email,
+        -- Consent Management's consent object: the category var segment_consent_analytics_category.
+        {{ json_path_text('source.record', '$.context.consent.categoryPreferences."' ~ var('segment_consent_analytics_category') ~ '"') }} as consent_analytics,
         coalesce(
             {{ json_path_text('source.record', '$.receivedAt') }},
             {{ json_path_text('source.record', '$.received_at') }}
@@ -165,6 +167,7 @@ final as (
         user_agent,
         ip_address,
         email,
+        consent_analytics,
         {{ json_merge_text('segment_properties', json_object_text([
             ('value', 'coalesce(' ~ json_path_text('segment_properties', '$.value') ~ ', ' ~ json_path_text('segment_properties', '$.revenue') ~ ', ' ~ json_path_text('segment_properties', '$.total') ~ ', ' ~ json_path_text('segment_properties', '$.price') ~ ')'),
         ] + pii_property_removals())) }} as properties,

@@ -211,6 +211,23 @@ final as (
         useragent as user_agent,
         user_ipaddress as ip_address,
         cast(null as {{ dbt.type_string() }}) as email,
+        -- Consent events: the basic consent_granted / consent_withdrawn and the enhanced consent
+        -- plugin's consent_preferences (eventType; allow_selected grants analytics when its
+        -- consentScopes name it). Other events carry no consent state (null).
+        case
+            when schema_name = 'consent_granted' then 'granted'
+            when schema_name = 'consent_withdrawn' then 'denied'
+            when schema_name = 'consent_preferences' then
+                case
+                    when {{ json_path_text('event_data', '$.eventType') }} in ('allow_all', 'implicit_consent') then 'granted'
+                    when {{ json_path_text('event_data', '$.eventType') }} in ('deny_all', 'withdrawn', 'expired') then 'denied'
+                    when {{ json_path_text('event_data', '$.eventType') }} = 'allow_selected' then
+                        case
+                            when lower({{ json_path_text('event_data', '$.consentScopes') }}) like '%"analytics"%' then 'granted'
+                            else 'denied'
+                        end
+                end
+        end as consent_analytics,
         {{ json_merge_text('snowplow_properties', json_object_text([
             ('value', 'snowplow_value'),
             ('order_id', 'coalesce(' ~ json_path_text('snowplow_properties', '$.order_id') ~ ', ' ~ json_path_text('snowplow_properties', '$.transaction_id') ~ ', ' ~ json_path_text('transaction_entity', '$.transaction_id') ~ ', ' ~ json_path_text('refund_entity', '$.transaction_id') ~ ', tr_orderid)'),

@@ -417,6 +417,8 @@ final as (
         cast(null as {{ dbt.type_string() }}) as user_agent,
         ip_address,
         {{ json_path_text('hit_params', '$.email') }} as email,
+        -- The Logs API documents no consent field on hits.
+        cast(null as {{ dbt.type_string() }}) as consent_analytics,
         {{ json_merge_text('hit_params', json_object_text([
             ('value', 'coalesce(goal_value, '
                 ~ json_path_text('hit_params', '$.value') ~ ', '

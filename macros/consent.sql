@@ -1,0 +1,24 @@
+{#- Consent (docs/privacy.md, Consent): the policies of var consent_policy and the condition an event of
+    int_events_validated must meet to enter the user-level tables (sessions, users, conversions, paths,
+    attribution, audiences, funnels, experiments). Events that fail it are counted only in consent_daily
+    and in event_quality_daily's consent_excluded_rows. -#}
+
+{% macro consent_policies() -%}
+    {{ return(['ignore', 'require_analytics_consent', 'require_explicit_analytics_consent']) }}
+{%- endmacro %}
+
+{#- A boolean SQL expression over a typed consent column (granted / denied / unknown): true when the
+    event may be used at user level under var consent_policy; an unknown policy is a compile error. -#}
+{% macro consent_allows_user_level(consent_column='consent_analytics') -%}
+    {%- set policy = var('consent_policy') -%}
+    {%- if policy not in consent_policies() -%}
+        {{ exceptions.raise_compiler_error("var consent_policy is '" ~ policy ~ "'; known: " ~ consent_policies() | join(', ')) }}
+    {%- endif -%}
+    {%- if policy == 'ignore' -%}
+        true
+    {%- elif policy == 'require_analytics_consent' -%}
+        coalesce({{ consent_column }}, 'unknown') != 'denied'
+    {%- else -%}
+        coalesce({{ consent_column }}, 'unknown') = 'granted'
+    {%- endif -%}
+{%- endmacro %}
