@@ -125,6 +125,29 @@ def test_a_vendor_fixture_becomes_the_expected_canonical_rows(fixture_warehouse:
     assert actual == _expected(vendor)
 
 
+def test_vendor_fixtures_carry_their_consent(fixture_warehouse: Path) -> None:
+    """The consent fields of the GA4 and Segment fixtures (docs/privacy.md, Consent): GA4's
+    privacy_info.analytics_storage No on visitor 9999.1111's three events and Yes on 7777.3333's two;
+    Segment's consent object Analytics true on anon-s1's first two messages and false on anon-s2's
+    sign-up. Every other clean event has no consent state (unknown)."""
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
+        rows = con.execute(
+            """
+            select event_source, anonymous_id, consent_analytics, count(*)
+            from intermediate.int_events_validated
+            where row_status = 'clean' and consent_analytics != 'unknown'
+            group by all
+            order by all
+            """
+        ).fetchall()
+    assert rows == [
+        ("ga4", "7777.3333", "granted", 2),
+        ("ga4", "9999.1111", "denied", 3),
+        ("segment", "anon-s1", "granted", 2),
+        ("segment", "anon-s2", "denied", 1),
+    ]
+
+
 def test_vendor_properties_never_carry_personal_data(fixture_warehouse: Path) -> None:
     """The fixtures put e-mail addresses in Segment properties, Snowplow event data and Mixpanel's
     $email: only the salted hash may be stored."""
