@@ -109,8 +109,11 @@ extracted as (
             {{ json_path_text('source.record', '$.email') }},
             {{ json_path_text('source.record', '$.context_traits_email') }}
         ) as email,
-        -- Consent Management's consent object: the category var segment_consent_analytics_category.
-        {{ json_path_text('source.record', '$.context.consent.categoryPreferences."' ~ var('segment_consent_analytics_category') ~ '"') }} as consent_analytics,
+        -- Consent Management's consent object: the category var segment_consent_analytics_category
+        -- (a key other than letters, digits and _ is quoted).
+        {%- set category = var('segment_consent_analytics_category') | string %}
+        {%- set category_key = category if (category | replace('_', '')).isalnum() else '"' ~ category ~ '"' %}
+        {{ json_path_text('source.record', '$.context.consent.categoryPreferences.' ~ category_key) }} as consent_analytics,
         coalesce(
             {{ json_path_text('source.record', '$.receivedAt') }},
             {{ json_path_text('source.record', '$.received_at') }}
