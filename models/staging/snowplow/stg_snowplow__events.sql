@@ -157,7 +157,7 @@ mapped as (
         on identified.source_event_name = event_name_mappings.source_event_name
 ),
 
-final as (
+contract_shaped as (
     select
         'snowplow' as event_source,
         source_event_name,
@@ -213,7 +213,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as email,
         -- Consent events: the basic consent_granted / consent_withdrawn and the enhanced consent
         -- plugin's consent_preferences (eventType; allow_selected grants analytics when its
-        -- consentScopes name it). Other events carry no consent state (null).
+        -- consentScopes name it). Other events state none; consent_carried gives them their device's.
         case
             when schema_name = 'consent_granted' then 'granted'
             when schema_name = 'consent_withdrawn' then 'denied'
@@ -227,7 +227,7 @@ final as (
                             else 'denied'
                         end
                 end
-        end as consent_analytics,
+        end as stated_consent,
         {{ json_merge_text('snowplow_properties', json_object_text([
             ('value', 'snowplow_value'),
             ('order_id', 'coalesce(' ~ json_path_text('snowplow_properties', '$.order_id') ~ ', ' ~ json_path_text('snowplow_properties', '$.transaction_id') ~ ', ' ~ json_path_text('transaction_entity', '$.transaction_id') ~ ', ' ~ json_path_text('refund_entity', '$.transaction_id') ~ ', tr_orderid)'),
@@ -235,11 +235,59 @@ final as (
             ('product_id', 'coalesce(' ~ json_path_text('snowplow_properties', '$.product_id') ~ ', ' ~ json_path_text('product_entity', '$.id') ~ ')'),
         ] + pii_property_removals())) }} as properties,
         {{ snowplow_timestamp_text('coalesce(load_tstamp, collector_tstamp)') }} as loaded_at,
+        snowplow_at,
         _source_file,
         _file_id,
         _source_row,
         _ingested_at
     from mapped
+),
+
+-- A consent event states its device's consent from then on: each event takes the latest statement of
+-- its anonymous id at or before its time (ties included; denied when two share the instant). An event
+-- without a time or an anonymous id keeps only what it states itself.
+consent_stated as (
+    select
+        contract_shaped.*,
+        max(
+            case
+                when contract_shaped.stated_consent is not null then contract_shaped.snowplow_at
+            end
+        ) over (
+            partition by contract_shaped.anonymous_id
+            order by contract_shaped.snowplow_at
+        ) as consent_stated_at
+    from contract_shaped
+),
+
+consent_carried as (
+    select
+        consent_stated.*,
+        min(
+            case
+                when consent_stated.snowplow_at = consent_stated.consent_stated_at
+                    then consent_stated.stated_consent
+            end
+        ) over (
+            partition by consent_stated.anonymous_id, consent_stated.consent_stated_at
+        ) as carried_consent
+    from consent_stated
+),
+
+consent_chosen as (
+    select
+        consent_carried.*,
+        case
+            when consent_carried.anonymous_id is null or consent_carried.snowplow_at is null
+                then consent_carried.stated_consent
+            else consent_carried.carried_consent
+        end as consent_analytics
+    from consent_carried
+),
+
+final as (
+    select {{ event_stream_columns() | join(', ') }}
+    from consent_chosen
 )
 
 select * from final
