@@ -22,3 +22,17 @@
         coalesce({{ consent_column }}, 'unknown') = 'granted'
     {%- endif -%}
 {%- endmacro %}
+
+{#- A boolean SQL expression: true when a quarantined row may keep its identifiers (ids and hashes)
+    under var consent_policy. Stricter than consent_allows_user_level: a row whose consent could not be
+    read (null, quarantined as invalid_consent) keeps none under a strict policy. -#}
+{% macro consent_keeps_identifiers(consent_column='consent_analytics') -%}
+    {%- set policy = var('consent_policy') -%}
+    {%- if policy == 'ignore' -%}
+        true
+    {%- elif policy == 'require_analytics_consent' -%}
+        coalesce({{ consent_column }}, 'invalid') in ('granted', 'unknown')
+    {%- else -%}
+        coalesce({{ consent_column }}, 'invalid') = 'granted'
+    {%- endif -%}
+{%- endmacro %}

@@ -1,4 +1,6 @@
-{#- One row per rejected raw row, with its reason. PII stays hashed here as everywhere outside raw. -#}
+{#- One row per rejected raw row, with its reason. PII stays hashed here as everywhere outside raw.
+    Under a strict var consent_policy, a row without analytics consent (or whose consent could not be
+    read) keeps no identifier: ids and hashes are null (docs/privacy.md, Consent). -#}
 with
 
 staged_events as (
@@ -16,9 +18,9 @@ final as (
         event_timestamp_raw as event_timestamp,
         event_at,
         coalesce(event_date, {{ local_date('loaded_at') }}) as event_date,
-        anonymous_id,
-        user_id,
-        tracker_session_id as session_id,
+        case when {{ consent_keeps_identifiers() }} then anonymous_id end as anonymous_id,
+        case when {{ consent_keeps_identifiers() }} then user_id end as user_id,
+        case when {{ consent_keeps_identifiers() }} then tracker_session_id end as session_id,
         page_url,
         page_path,
         page_referrer,
@@ -29,9 +31,9 @@ final as (
         utm_term,
         device_category,
         country,
-        user_agent_hash,
-        ip_address_hash,
-        email_hash,
+        case when {{ consent_keeps_identifiers() }} then user_agent_hash end as user_agent_hash,
+        case when {{ consent_keeps_identifiers() }} then ip_address_hash end as ip_address_hash,
+        case when {{ consent_keeps_identifiers() }} then email_hash end as email_hash,
         properties,
         loaded_at,
         source_file,

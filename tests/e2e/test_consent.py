@@ -95,7 +95,7 @@ def test_sessions_and_users_hold_only_consented_devices(consent_warehouse) -> No
 
 def test_no_core_or_mart_table_holds_an_excluded_id(consent_warehouse) -> None:
     # Every text column of every core and marts table, scanned for the denied and invalid devices' ids
-    # (quarantined_events keeps the invalid row with its reason, as every quarantined row).
+    # (quarantined_events keeps the invalid row, its identifiers nulled).
     columns = consent_warehouse.execute(
         """
         select table_schema, table_name, column_name
@@ -106,8 +106,6 @@ def test_no_core_or_mart_table_holds_an_excluded_id(consent_warehouse) -> None:
     assert columns
     found = []
     for schema, table, column in columns:
-        if (schema, table) == ("core", "quarantined_events"):
-            continue
         hits = consent_warehouse.execute(
             f'select count(*) from {schema}.{table} where "{column}" in (?, ?, ?)', list(EXCLUDED_IDS)
         ).fetchone()[0]
@@ -137,6 +135,6 @@ def test_row_accounting_balances_with_the_excluded_events(consent_warehouse) -> 
     ).fetchall()
     assert row == [(7, 3, 3, 1, 0, 1, True)]
     reason = consent_warehouse.execute(
-        "select event_id, rejection_reason from core.quarantined_events"
+        "select event_id, rejection_reason, anonymous_id from core.quarantined_events"
     ).fetchall()
-    assert reason == [("x1", "invalid_consent")]
+    assert reason == [("x1", "invalid_consent", None)]
