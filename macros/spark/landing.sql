@@ -6,13 +6,19 @@
     SQL); rows keep their order within a file. Run before a build:
     dbt run-operation stage_landing_files --target spark --args '{landing_dir: /abs/data/landing/events,
     vendor_files: {ga4: {path: /abs/data/landing/ga4, format: parquet}}}' -#}
-{% macro stage_landing_files(landing_dir=none, vendor_files={}, spend_path=none) %}
-    {#- The contract's columns: the event stream's, less where a row came from and the load bookkeeping. -#}
+{% macro stage_landing_files(landing_dir=none, vendor_files={}, spend_path=none, contract_columns=none) %}
+    {#- The contract's columns: the event stream's, less where a row came from and the load bookkeeping.
+        A column none of the contract files has (contract_columns: those they have) reads as null. -#}
+    {%- set contract_columns_found = contract_columns -%}
     {%- set contract_columns = event_stream_columns()[2:-4] -%}
     {% do run_query("create schema if not exists raw") %}
     {%- set contract_values = [] -%}
     {%- for column in contract_columns -%}
-        {%- do contract_values.append('cast(landed_files.' ~ column ~ ' as string) as ' ~ column) -%}
+        {%- if contract_columns_found is not none and column not in contract_columns_found -%}
+            {%- do contract_values.append('cast(null as string) as ' ~ column) -%}
+        {%- else -%}
+            {%- do contract_values.append('cast(landed_files.' ~ column ~ ' as string) as ' ~ column) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- if landing_dir -%}
         {% do run_query(_landed_files_view('events', landing_dir, 'parquet', contract_values, contract_columns)) %}

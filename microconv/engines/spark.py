@@ -33,10 +33,12 @@ from dagster import MetadataValue
 
 from ..attribution import data_driven_credits
 from ..ingest import (
+    CONTRACT_COLUMNS,
     UNREADABLE_FILE_ERRORS,
     check_landing_dirs,
     discover_files,
     event_times_sql,
+    landing_format,
     landing_reader,
     release_archive,
     select_sql,
@@ -156,11 +158,27 @@ def vendor_records(source: EventSource, folder: Path, files: list[Path], target:
     return target
 
 
+def contract_file_columns(files: list[Path]) -> list[str]:
+    """The contract columns any of these landing files has (lower case): the raw view reads a column no
+    file has as null, as the DuckDB loader does, instead of failing (files written before a column was
+    added to the contract)."""
+    parquet = [path for path in files if landing_format(path) == "parquet"]
+    if not parquet:
+        return []
+    with landing_reader() as con:
+        paths = ", ".join(quote_literal(str(path)) for path in parquet)
+        described = con.execute(
+            f"describe select * from read_parquet([{paths}], union_by_name = true)"
+        ).fetchall()
+    return sorted({row[0].lower() for row in described} & set(CONTRACT_COLUMNS))
+
+
 def landing_views_args(settings: Settings) -> dict:
     """Arguments of the `stage_landing_files` run-operation: the contract's landing directory (null when
-    it holds no files: Spark cannot read an empty folder), and for each vendor whose folder holds files,
-    its records as JSON lines under MICROCONV_SPARK_DIR/landing/<vendor> (vendor_records)."""
-    landing_dir, vendor_files = None, {}
+    it holds no files: Spark cannot read an empty folder) and the columns its files have, and for each
+    vendor whose folder holds files, its records as JSON lines under MICROCONV_SPARK_DIR/landing/<vendor>
+    (vendor_records)."""
+    landing_dir, vendor_files, contract_columns = None, {}, None
     for name, source in EVENT_SOURCES.items():
         folder = settings.landing_dir_of(source)
         files = discover_files(folder, settings.landing_glob)
@@ -168,10 +186,11 @@ def landing_views_args(settings: Settings) -> dict:
             continue
         if source.is_contract:
             landing_dir = str(folder)
+            contract_columns = contract_file_columns(files)
         else:
             records = vendor_records(source, folder, files, settings.spark_dir / "landing" / name)
             vendor_files[name] = {"path": str(records), "format": "json"}
-    return {"landing_dir": landing_dir, "vendor_files": vendor_files}
+    return {"landing_dir": landing_dir, "contract_columns": contract_columns, "vendor_files": vendor_files}
 
 
 def write_spend_parquet(settings: Settings) -> tuple[str | None, int, list[tuple[str, str]]]:

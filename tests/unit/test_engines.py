@@ -51,10 +51,27 @@ def test_the_spark_landing_views_cover_the_vendors_with_files(tmp_path: Path, mo
     for vendor in ("GA4", "SEGMENT", "SNOWPLOW", "MIXPANEL"):
         monkeypatch.delenv(f"MICROCONV_{vendor}_LANDING_DIR", raising=False)
     assert landing_views_args(get_settings())["landing_dir"] is None  # no contract files yet
-    (landing / "events" / "events_20260301.parquet").write_bytes(b"PAR1")
+    # A file written before consent_analytics was a contract column, and one written after: the raw
+    # view reads what any file has (the rest as null).
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select 'e1' as event_id, 'page_view' as event_name, '2026-03-01T10:00:00Z' as "
+            f"event_timestamp, 'a1' as Anonymous_ID) to '{landing / 'events' / 'events_20260301.parquet'}'"
+        )
+        con.execute(
+            "copy (select 'e2' as event_id, 'granted' as consent_analytics, 'x' as not_a_contract_column) "
+            f"to '{landing / 'events' / 'events_20260302.parquet'}'"
+        )
     arguments = landing_views_args(get_settings())
     assert arguments == {
         "landing_dir": str(landing / "events"),
+        "contract_columns": [
+            "anonymous_id",
+            "consent_analytics",
+            "event_id",
+            "event_name",
+            "event_timestamp",
+        ],
         "vendor_files": {
             # Each vendor's rows as JSON lines of records (test_spark_vendor_records.py).
             "ga4": {"path": str(tmp_path / "spark" / "landing" / "ga4"), "format": "json"},
