@@ -103,3 +103,14 @@
         "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
     )
 {%- endmacro %}
+
+{#- The body of a vendor staging model's `country_codes` CTE: one ISO 3166-1 alpha-2 code per country
+    name of the seed country_codes (min() so that the join never multiplies rows), for exports that
+    write names (GA4's geo.country, Amplitude's and Yandex Metrica's country, …). -#}
+{% macro country_codes_by_name() -%}
+    select
+        country_name,
+        min(country_code) as country_code
+    from {{ ref('country_codes') }}
+    group by country_name
+{%- endmacro %}

@@ -36,11 +36,7 @@ event_name_mappings as (
 ),
 
 country_codes as (
-    select
-        country_name,
-        min(country_code) as country_code
-    from {{ ref('country_codes') }}
-    group by country_name
+    {{ country_codes_by_name() }}
 ),
 
 extracted as (

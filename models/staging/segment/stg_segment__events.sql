@@ -19,10 +19,7 @@ event_name_mappings as (
 ),
 
 country_codes as (
-    select
-        country_name,
-        country_code
-    from {{ ref('country_codes') }}
+    {{ country_codes_by_name() }}
 ),
 
 extracted as (
