@@ -211,7 +211,8 @@ def _raw_rows_of(con: duckdb.DuckDBPyConnection, person: Person) -> dict[str, li
             )
         found[source.raw_table] = _values(
             con,
-            f"select _file_id, _source_row from staging.{quote_identifier(view)} "
+            f"select distinct _file_id, {source.raw_row_sql('_source_row')} "
+            f"from staging.{quote_identifier(view)} "
             f"where anonymous_id {IN_LIST} or user_id {IN_LIST}",
             [sorted(person.ids["anonymous_id"]), sorted(person.ids["user_id"])],
         )
@@ -326,7 +327,7 @@ def purge_suppressed(con: duckdb.DuckDBPyConnection, salt: str | None = None) ->
             condition = f"{suppressed('anonymous_id')} or {suppressed('user_id')}"
         elif _table_exists(con, "staging", f"stg_{source.name}__events"):
             condition = (
-                f"(_file_id, _source_row) in (select _file_id, _source_row "
+                f"(_file_id, _source_row) in (select _file_id, {source.raw_row_sql('_source_row')} "
                 f"from staging.{quote_identifier(f'stg_{source.name}__events')} "
                 f"where {suppressed('anonymous_id')} or {suppressed('user_id')})"
             )

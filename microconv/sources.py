@@ -20,6 +20,16 @@ class EventSource:
     # SQL over the raw table's columns: the event's UTC time as text or timestamp (used only to pick
     # which daily partitions a run covers; staging does the real parsing and validation).
     event_time_sql: str
+    # How many staged events one raw row may become: the staging view numbers its events
+    # raw row * this + the event's position in the row (Yandex Metrica's visits hold several goal
+    # reaches and purchases), else 1 (one event per raw row, numbered as the raw row).
+    staged_rows_per_raw_row: int = 1
+
+    def raw_row_sql(self, staged_row: str) -> str:
+        """SQL for the raw table's `_source_row` of the staged event numbered `staged_row`."""
+        if self.staged_rows_per_raw_row == 1:
+            return staged_row
+        return f"({staged_row} // {self.staged_rows_per_raw_row})"
 
     @property
     def event_at_sql(self) -> str:
@@ -85,6 +95,8 @@ VENDORS: tuple[EventSource, ...] = (
         "yandex_metrica_events",
         "Yandex Metrica Logs API",
         _first_text('$."ym:pv:dateTime"', '$."ym:s:dateTime"'),
+        # stg_yandex_metrica__events: _source_row * 1000 + event_position.
+        staged_rows_per_raw_row=1000,
     ),
     EventSource(
         "amplitude",

@@ -184,3 +184,27 @@ def test_a_person_without_vendor_rows_is_erased_too(con) -> None:
     report = erase(con, erasure.resolve_person(con, [], ["a3"]), salt=SALT)
     assert report.rows_removed["raw.events"] == 1
     assert con.execute("select count(*) from raw.events where anonymous_id = 'a3'").fetchone()[0] == 0
+
+
+def test_vendor_raw_rows_that_stage_several_events_are_found_by_their_raw_row(con) -> None:
+    """Yandex Metrica's staging view numbers a visit's events raw row * 1000 + position: erasure and
+    the later purge delete the raw row, not a row numbered like the staged event."""
+    con.execute(
+        """
+        insert into raw.yandex_metrica_events values
+            ('{"ym:s:clientID": "a1"}', 'v.tsv', 'v', 1, now()),
+            ('{"ym:s:clientID": "a3"}', 'v.tsv', 'v', 2, now()),
+            ('{"ym:s:clientID": "a1"}', 'v.tsv', 'v', 3, now());
+        create view staging.stg_yandex_metrica__events as
+        select json_extract_string(record, '$."ym:s:clientID"') as anonymous_id,
+            cast(null as varchar) as user_id, _file_id, _source_row * 1000 + position as _source_row
+        from raw.yandex_metrica_events, range(2) as positions(position);
+        """
+    )
+    erase(con, erasure.resolve_person(con, ["u1"], []), salt=SALT)
+    assert con.execute("select _source_row from raw.yandex_metrica_events").fetchall() == [(2,)]
+    con.execute(
+        "insert into raw.yandex_metrica_events values ('{\"ym:s:clientID\": \"a2\"}', 'w', 'w', 7, now())"
+    )
+    assert purge_suppressed(con, salt=SALT) == {"raw.yandex_metrica_events": 1}
+    assert con.execute("select _source_row from raw.yandex_metrica_events").fetchall() == [(2,)]
