@@ -30,7 +30,7 @@ QUERIES: dict[str, str] = {
         order by funnel, breakdown_dimension, breakdown_value, step_number
     """,
     "micro_conversion_daily": """
-        select date_day, micro_conversion, occurrences, rate_per_session
+        select date_day, micro_conversion, kind, occurrences, rate_per_session, sessions, total_sessions
         from marts.micro_conversion_daily
         order by micro_conversion, date_day
     """,
@@ -56,14 +56,14 @@ QUERIES: dict[str, str] = {
     """,
     # Spend, revenue, ROAS and CPA per campaign with spend, under each rule-based model.
     "campaign_spend": """
-        select utm_campaign, attribution_model, sum(cost) as cost,
+        select utm_campaign, attribution_model, currency, sum(cost) as cost,
             sum(attributed_revenue) as attributed_revenue,
             sum(attributed_conversions) as attributed_conversions,
             sum(attributed_revenue) / nullif(sum(cost), 0) as roas,
             sum(cost) / nullif(sum(attributed_conversions), 0) as cpa,
             bool_or(has_unmatched_spend) as has_unmatched_spend
         from marts.campaign_performance
-        group by utm_campaign, attribution_model
+        group by utm_campaign, attribution_model, currency
         having sum(cost) > 0
         order by utm_campaign, attribution_model
     """,
@@ -117,9 +117,10 @@ QUERIES: dict[str, str] = {
         order by channel, attribution_model
     """,
     "experiments": """
-        select experiment_id, variant, metric, is_control, exposed_users, converted_users,
-            conversion_rate, uplift_vs_control, ci_low, ci_high, p_value, q_value, is_significant,
-            has_sample_ratio_mismatch
+        select experiment_id, variant, metric, metric_type, is_control, control_variant, exposed_users,
+            converted_users, conversion_rate, control_conversion_rate, uplift_vs_control,
+            relative_uplift_vs_control, ci_low, ci_high, p_value, q_value, is_significant,
+            srm_p_value, has_sample_ratio_mismatch
         from marts.experiment_results
         order by experiment_id, metric, variant
     """,
@@ -149,6 +150,129 @@ QUERIES: dict[str, str] = {
         where current_status in ('warn', 'fail', 'error') or recent_flips > 0
         order by current_status = 'pass', flakiness_rate desc nulls last, model_name, test_name
         limit 30
+    """,
+    # Sessions per day, channel and device: the overview's KPIs and filters add these up in the browser.
+    "session_cube": """
+        select session_date as date_day, coalesce(channel, '(none)') as channel,
+            coalesce(device_category, '(none)') as device, count(*) as sessions,
+            count(*) filter (where is_engaged) as engaged_sessions,
+            count(*) filter (where has_macro_conversion) as converting_sessions
+        from core.fct_sessions
+        group by all
+        order by all
+    """,
+    # Macro-conversions per day, channel, device and currency: amounts as sent (revenue_original, in
+    # `currency`) and converted to the reporting currency (revenue, null without an exchange rate).
+    "macro_cube": """
+        select conversions.converted_date as date_day, coalesce(conversions.channel, '(none)') as channel,
+            coalesce(sessions.device_category, '(none)') as device, conversions.currency,
+            count(*) as conversions, sum(conversions.revenue_original) as revenue_original,
+            sum(conversions.revenue) as revenue, count(*) filter (where not conversions.is_currency_known)
+                as unconverted
+        from core.fct_macro_conversions as conversions
+        left join core.fct_sessions as sessions on conversions.session_key = sessions.session_key
+        group by all
+        order by all
+    """,
+    "micro_cube": """
+        select occurred_date as date_day, micro_conversion, coalesce(channel, '(none)') as channel,
+            coalesce(device_category, '(none)') as device, count(*) as occurrences
+        from core.fct_micro_conversions
+        group by all
+        order by all
+    """,
+    # The reporting currency: what revenue, cost and value columns of the marts are in.
+    "reporting_currency": """
+        select currency from marts.campaign_performance where currency is not null
+        union all
+        select currency from marts.micro_conversion_value where currency is not null
+        limit 1
+    """,
+    "funnel_daily": """
+        select funnel, step_number, cohort_date, step_name, users, entered_users, conversion_rate_from_start
+        from marts.funnel_steps_daily
+        order by funnel, cohort_date, step_number
+    """,
+    "funnel_times": """
+        select funnel, step_number, step_name, median_seconds_from_previous, p90_seconds_from_previous
+        from marts.funnel_steps
+        where breakdown_dimension = 'all'
+        order by funnel, step_number
+    """,
+    "cart_abandonment": """
+        select date_day, carts, checkouts, purchases, abandonment_rate, checkout_abandonment_rate
+        from marts.cart_abandonment_daily
+        order by date_day
+    """,
+    "journey_stages": """
+        select
+            count(*) as users,
+            count(awareness_reached_at) as awareness,
+            count(consideration_reached_at) as consideration,
+            count(decision_reached_at) as decision,
+            count(retention_reached_at) as retention,
+            count(*) filter (where furthest_journey_stage is null) as no_stage
+        from marts.journey_stage_progress
+    """,
+    "journey_furthest": """
+        select coalesce(furthest_journey_stage, '(none reached)') as stage,
+            coalesce(furthest_journey_stage_number, 0) as stage_number, count(*) as users
+        from marts.journey_stage_progress
+        group by all
+        order by stage_number
+    """,
+    "cohorts": """
+        select cohort_week, micro_conversion, weeks_since_cohort, cohort_users, converted_users,
+            cumulative_conversion_rate
+        from marts.micro_conversion_cohorts
+        order by micro_conversion, cohort_week, weeks_since_cohort
+    """,
+    # The first and the newest day with sessions (the newest is taken as partial, as
+    # micro_conversion_cohorts does).
+    "latest_day": """
+        select min(session_date) as first_session_date, max(session_date) as latest_session_date
+        from core.fct_sessions
+    """,
+    "campaign_attribution": """
+        select utm_campaign, attribution_model, attributed_conversions, attributed_revenue
+        from marts.campaign_attribution
+        order by utm_campaign, attribution_model
+    """,
+    "conversion_paths": """
+        select path, macro_conversion, count(*) as conversions, sum(revenue) as revenue,
+            avg(days_to_convert) as mean_days_to_convert, min(path_length) as path_length
+        from marts.conversion_paths
+        group by path, macro_conversion
+        order by conversions desc, path
+        limit 25
+    """,
+    "path_lengths": """
+        select path_length, count(*) as conversions
+        from marts.conversion_paths
+        group by path_length
+        order by path_length
+    """,
+    # Cost, revenue and conversions per channel and model, per currency (never summed across currencies).
+    "channel_spend": """
+        select channel, attribution_model, currency, sum(cost) as cost,
+            sum(attributed_revenue) as attributed_revenue,
+            sum(attributed_conversions) as attributed_conversions,
+            sum(attributed_revenue) / nullif(sum(cost), 0) as roas,
+            sum(cost) / nullif(sum(attributed_conversions), 0) as cpa
+        from marts.channel_performance
+        group by all
+        having sum(cost) > 0
+        order by channel, attribution_model
+    """,
+    "landing_pages": """
+        select landing_page_path, sum(session_count) as sessions,
+            sum(engaged_session_count) * 1.0 / nullif(sum(session_count), 0) as engagement_rate,
+            sum(converting_session_count) * 1.0 / nullif(sum(session_count), 0) as session_conversion_rate,
+            sum(macro_conversion_count) as macro_conversions
+        from marts.landing_page_performance
+        group by landing_page_path
+        order by sessions desc, landing_page_path
+        limit 20
     """,
     "quarantine_reasons": """
         select rejection_reason, count(*) as rows

@@ -31,22 +31,28 @@ def test_published_copy_holds_core_and_marts_only(pipeline) -> None:
     assert not list(publish_dir.rglob("*.tmp"))
 
 
-REPORT_SECTIONS = (
-    "funnels",
-    "trends",
-    "impact",
-    "attribution",
-    "spend",
-    "engagement",
-    "audiences",
-    "experiments",
-    "quality",
-    "data_tests",
-)
+# The dashboard's pages (tabs; report.html#<page>) and the sections each one shows.
+REPORT_PAGES = {
+    "overview": ("kpis", "revenue"),
+    "funnels": ("funnel_steps", "funnel_trend"),
+    "micro": ("trends", "movers", "anomalies"),
+    "impact": ("impact_ranking", "value", "impact_table"),
+    "attribution": ("attribution_models", "campaigns", "paths"),
+    "experiments": ("experiment_results",),
+    "cohorts": ("cohort_heatmap",),
+    "journeys": ("journey_stages", "abandonment"),
+    "marketing": ("spend", "audiences", "engagement"),
+    "quality": ("quarantine", "data_tests"),
+}
+# Sections that are tables only (no chart): they must have rows (the flagged days may say none was).
+TABLE_SECTIONS = {"movers", "impact_table", "anomalies"}
+DRAWN_TRACE = re.compile(r'class="(point|trace bars|trace scatter|funnel|trace funnel|hm|heatmaplayer)')
 
 
-def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline) -> None:
-    from tests.browser import render
+def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline, tmp_path: Path) -> None:
+    """Every page (tab) of the dashboard opens in headless Chromium with each of its sections drawn with
+    data and no console error; a screenshot of each page at 1400 px wide is saved in tmp_path."""
+    from tests.browser import render, screenshot
 
     result, _, _, _, _ = pipeline
     materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
@@ -55,24 +61,43 @@ def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline
     source = report.read_text(encoding="utf-8")
     # Self-contained: plotly.js is inline, nothing is fetched from a CDN or any other URL.
     assert not re.search(r"<script[^>]+src=|<link[^>]+href=", source)
-    page = render(report)
-    sections = dict(
-        (key, (int(charts), body))
-        for key, charts, body in re.findall(
-            r'<section id="([^"]+)" data-charts="(\d+)">(.*?)</section>', page.dom, re.S
-        )
-    )
-    assert set(sections) == set(REPORT_SECTIONS)
-    for key, (charts, body) in sections.items():
-        drawn = len(re.findall(r'class="plot-container plotly"[^>]*><div[^>]*><svg class="main-svg"', body))
-        assert charts >= 1 and drawn == charts, (key, charts, drawn)
-    # Each chart has data drawn in it, not just axes: bars, funnel bars, lines or markers.
-    for key in REPORT_SECTIONS:
-        assert re.search(r'class="(point|trace bars|trace scatter|funnel|trace funnel)', sections[key][1]), (
-            key
-        )
-    assert '<ul id="report-errors"></ul>' in page.dom
-    assert page.console == [], page.console
+    for page_key, expected in REPORT_PAGES.items():
+        page = render(report, fragment=page_key)
+        # The tab is the one shown.
+        assert re.search(rf'<div class="page active" id="page-{page_key}"', page.dom), page_key
+        sections = {
+            key: (section_page, int(charts), body)
+            for key, section_page, charts, body in re.findall(
+                r'<section id="([^"]+)" data-page="([^"]+)" data-charts="(\d+)">(.*?)</section>',
+                page.dom,
+                re.S,
+            )
+        }
+        assert {key for key, (on, _, _) in sections.items() if on == page_key} == set(expected), page_key
+        for key in expected:
+            _, charts, body = sections[key]
+            assert "No rows in the marts for this section yet." not in body, key
+            drawn = len(
+                re.findall(r'class="plot-container plotly"[^>]*><div[^>]*><svg class="main-svg"', body)
+            )
+            assert drawn == charts, (key, charts, drawn)
+            if key in TABLE_SECTIONS:
+                assert re.search(r"<tbody><tr>", body) or (
+                    key == "anomalies" and "The detector flagged no day in this period." in body
+                ), key
+            else:
+                # Each chart has data drawn in it, not just axes: bars, lines, markers or heatmap cells.
+                assert charts >= 1 and DRAWN_TRACE.search(body), key
+        if page_key == "overview":
+            # The key numbers are computed in the page for the default period (last 28 days).
+            tiles = re.findall(r'<div class="tile"><span class="label">([^<]+)</span>', page.dom)
+            assert {"sessions", "converting sessions", "macro-conversions"} <= set(tiles), tiles
+            assert any(label.startswith("revenue in ") for label in tiles), tiles
+            assert "vs previous 28 days" in page.dom
+        assert '<ul id="report-errors"></ul>' in page.dom, page_key
+        assert page.console == [], (page_key, page.console)
+        shot = screenshot(report, tmp_path / f"dashboard-{page_key}.png", fragment=page_key)
+        assert shot.read_bytes().startswith(b"\x89PNG"), shot
 
 
 DASHBOARD_QUERIES = Path(__file__).resolve().parents[2] / "bi" / "queries"

@@ -50,12 +50,15 @@ FUNNEL = [
 ]
 
 
-def test_a_funnel_figure_has_the_funnel_and_both_breakdowns() -> None:
-    (figure,) = funnel_figures(_data(funnel_steps=FUNNEL))
-    kinds = [trace.type for trace in figure.data]
-    assert kinds == ["funnel", "bar", "bar"]
-    assert list(figure.data[0].x) == [20, 10]
-    assert {trace.legendgroup for trace in figure.data[1:]} == {"channel", "device_category"}
+def test_a_funnel_has_its_steps_with_both_rates_labelled_and_both_breakdowns() -> None:
+    steps, breakdown = funnel_figures(_data(funnel_steps=FUNNEL))
+    assert list(steps.data[0].x) == [20, 10]
+    # Every step after the first says what its rates are of.
+    assert list(steps.data[0].text) == ["20 users", "10 · 50% of previous step · 50% of step 1"]
+    # Step 1 -> last step by channel and by device, as a share of step 1.
+    assert [list(trace.y) for trace in breakdown.data] == [["Email"], ["mobile"]]
+    assert [list(trace.x) for trace in breakdown.data] == [[0.8], [0.33]]
+    assert "of step 1" in breakdown.data[0].hovertemplate
 
 
 def test_impact_leaves_out_rows_a_log_axis_cannot_show() -> None:
@@ -93,20 +96,34 @@ def test_every_section_is_on_the_page_and_empty_ones_say_so() -> None:
     page = render_report(
         _data(funnel_steps=FUNNEL, micro_conversion_daily=daily), "2026-01-10T00:00:00+00:00"
     )
-    sections = dict(re.findall(r'<section id="([^"]+)" data-charts="(\d+)">', page))
+    sections = dict(re.findall(r'<section id="([^"]+)" data-page="[^"]+" data-charts="(\d+)">', page))
     assert sections == {
-        "funnels": "1",
+        "kpis": "0",
+        "revenue": "0",
+        "funnel_steps": "2",
+        "funnel_trend": "0",
         "trends": "1",
-        "impact": "0",
-        "attribution": "0",
+        "movers": "0",
+        "anomalies": "0",
+        "impact_ranking": "0",
+        "value": "0",
+        "impact_table": "0",
+        "attribution_models": "0",
+        "campaigns": "0",
+        "paths": "0",
+        "experiment_results": "0",
+        "cohort_heatmap": "0",
+        "journey_stages": "0",
+        "abandonment": "0",
         "spend": "0",
-        "engagement": "0",
         "audiences": "0",
-        "experiments": "0",
-        "quality": "0",
+        "engagement": "0",
+        "quarantine": "0",
         "data_tests": "0",
     }
-    assert page.count("No rows in the marts for this section yet.") == 8
+    # Every section but the funnels, the trends and the flagged days (none flagged) has no rows.
+    assert page.count("No rows in the marts for this section yet.") == len(sections) - 3
+    assert "The detector flagged no day in this period." in page
     assert "Sessions from 2026-01-01 to 2026-01-09" in page
     # plotly.js is inline: the page needs no network.
     assert "<script src=" not in page and len(page) > 1_000_000
@@ -180,17 +197,8 @@ def test_data_tests_chart_counts_warned_failed_errored_per_run_and_lists_the_pro
     assert [trace.name for trace in chart.data] == ["warn", "fail", "error", "tests run"]
     assert list(chart.data[0].y) == [0, 2] and list(chart.data[1].y) == [0, 1]
     assert list(chart.data[0].x) == ["2026-01-01 08:00:00", "2026-01-02 08:00:00"]
-    cells = table.data[0].cells.values
-    assert [column[0] for column in cells] == [
-        "unique_a",
-        "fct_sessions",
-        "session_key",
-        "fail",
-        "pass",
-        "3",
-        "2",
-        "1.00",
-    ]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table.html())
+    assert cells == ["unique_a", "fct_sessions", "session_key", "fail", "pass", "3", "2", "100.0%"]
     # No run stored yet: no chart (the section says it has no rows).
     assert data_test_figures(_data()) == []
 
@@ -202,6 +210,7 @@ def test_spend_value_and_audience_figures_draw_their_rows() -> None:
         {
             "utm_campaign": "brand",
             "attribution_model": model,
+            "currency": "EUR",
             "cost": 10.0,
             "attributed_revenue": revenue,
             "attributed_conversions": 1.0,
@@ -211,9 +220,15 @@ def test_spend_value_and_audience_figures_draw_their_rows() -> None:
         }
         for model, revenue in (("last_non_direct", 40.0), ("linear", 30.0))
     ]
-    money, roas = spend_figures(_data(campaign_spend=spend))
+    money, ratios = spend_figures(_data(campaign_spend=spend))
     assert [list(trace.y) for trace in money.data] == [[10.0], [40.0]]
-    assert {trace.name: list(trace.y) for trace in roas.data} == {"last_non_direct": [4.0], "linear": [3.0]}
+    # Money is labelled with its currency.
+    assert [trace.name for trace in money.data] == ["cost (EUR)", "attributed revenue (EUR)"]
+    # ROAS (first panel) and CPA (second panel) per model.
+    roas = {trace.name: list(trace.y) for trace in ratios.data if trace.yaxis == "y"}
+    cpa = {trace.name: list(trace.y) for trace in ratios.data if trace.yaxis == "y2"}
+    assert roas == {"last_non_direct": [4.0], "linear": [3.0]}
+    assert cpa == {"last_non_direct": [10.0], "linear": [10.0]}
     value = [
         {
             "micro_conversion": "add_to_cart",
@@ -254,7 +269,7 @@ def test_engagement_figures_show_pages_forms_and_depth() -> None:
     page_figure, form_figure, depth_figure = engagement_figures(
         _data(pages=pages, forms=forms, depths=depths)
     )
-    assert [list(trace.y) for trace in page_figure.data] == [[10], [4]]
+    assert [list(trace.x) for trace in page_figure.data] == [[10], [4]]
     assert list(form_figure.data[0].y) == [0.75]
     assert list(depth_figure.data[0].y) == [0.8, 0.5, 0.3, 0.2, 0.0]
     assert engagement_figures(_data()) == []
