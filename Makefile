@@ -8,7 +8,7 @@ DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install install-spark install-postgres demo test test-spark lint pytest dagster dagster-home docs clean
+.PHONY: install install-spark install-postgres demo dashboard test test-spark lint pytest dagster dagster-home docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ EVENT_SOURCE ?= microconv
 
 demo: install
 	$(BIN)/microconv demo --event-source $(EVENT_SOURCE)
+
+# The dashboard (docs/dashboard.md): redraws report.html from the published copy (MICROCONV_PUBLISH_DIR,
+# default warehouse/publish) and prints how to open it; runs draw it after every publish as well.
+dashboard: install
+	$(BIN)/microconv report
 
 test: install lint pytest
 

@@ -153,14 +153,18 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Redraw the HTML report from the published copy (runs do it after publishing)."""
+    """Redraw the HTML dashboard from the published copy (runs do it after publishing) and say how to
+    open it."""
     from .report.page import write_report
 
     publish_dir = _settings(args).publish_dir
     if not (publish_dir / "microconv.duckdb").exists():
         say(f"No published copy in {publish_dir}: run `microconv run` first.")
         return 1
-    say(f"Report: {write_report(publish_dir)}")
+    path = write_report(publish_dir)
+    say(f"Dashboard: {path}")
+    say(f"Open it in a browser (no server needed, works offline): {path.resolve().as_uri()}")
+    say(f"A page opens directly by its name, e.g. {path.resolve().as_uri()}#funnels (see docs/dashboard.md).")
     return 0
 
 
@@ -277,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("mf_args", nargs=argparse.REMAINDER, help="arguments for mf")
     metrics.set_defaults(func=cmd_metrics)
 
-    report = sub.add_parser("report", help="redraw the HTML report from the published copy")
+    report = sub.add_parser("report", help="redraw the HTML dashboard (report.html) from the published copy")
     report.set_defaults(func=cmd_report)
 
     prepare = sub.add_parser(

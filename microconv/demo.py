@@ -345,12 +345,14 @@ def _demo(request: DemoRequest, settings: Settings) -> int:
         return 1
     record_demo_cursor(settings)
     print(warehouse_summary(settings.duckdb_path))
+    dashboard = (settings.publish_dir / REPORT_FILE).resolve().as_uri()
     print(
         f"\nWarehouse being built (DuckDB {duckdb.__version__} file): {settings.duckdb_path}\n"
         f"For BI tools, read-only copy (DuckDB >= 1.0): {settings.publish_dir / 'microconv.duckdb'}\n"
         f"Parquet, one file per table: {settings.publish_dir / 'parquet'}\n"
         f"Landing files ({source.title}): {landing_dir}\n"
         "Dagster UI: make dagster   (or: DAGSTER_HOME=.dagster_home .venv/bin/dagster dev)\n"
-        f"Report (open in a browser): {settings.publish_dir / REPORT_FILE}"
+        f"Dashboard (open in a browser, no server needed): {dashboard}\n"
+        "  redraw it from the published copy with: make dashboard   (or: .venv/bin/microconv report)"
     )
     return 0

@@ -91,9 +91,10 @@ def published_warehouse(
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     description=(
-        "Self-contained HTML report (report.html next to the published copy, plotly.js embedded): "
-        "funnels, micro-conversion trends with anomalies, impact ranking, attribution models compared, "
-        "experiments, data quality. Reads the published copy only."
+        "Self-contained HTML dashboard (report.html next to the published copy, plotly.js embedded; "
+        "docs/dashboard.md): overview KPIs, funnels, micro-conversion trends with anomalies, impact "
+        "ranking, attribution, experiments, cohorts, journeys and abandonment, marketing, data quality, "
+        "with period, channel and device filters. Reads the published copy only."
     ),
 )
 def html_report(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
