@@ -81,8 +81,10 @@
 {#- The header of the models kept up to date per device (int_events_sessionized, fct_sessions,
     fct_micro_conversions): their config (materialization and strategy as above, unique_key device_id,
     a schema change fails the run) and their dependency on int_devices_reprocessed, which names the
-    devices a run rewrites. incremental_strategy defaults to keyed_incremental_strategy(); the facts
-    pass replace_reprocessed_devices_strategy(), which also empties a device that lost all its rows. -#}
+    devices a run rewrites. incremental_strategy defaults to keyed_incremental_strategy(); all three
+    pass replace_reprocessed_devices_strategy(), which also empties a device that lost all its rows
+    (a user_id-only device that no longer owns a session; a device whose old events user-level
+    retention de-identified). -#}
 {% macro keyed_incremental_config(incremental_strategy=none) -%}
     {{ config(
         materialized=keyed_incremental_materialization(),

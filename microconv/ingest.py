@@ -30,6 +30,7 @@ import duckdb
 
 from .erasure import ERASURE_DDL, purge_suppressed
 from .progress import progress_bar
+from .retention import RETENTION_DDL
 from .sources import CONTRACT, EVENT_SOURCES, VENDORS, EventSource
 from .sql import quote_literal
 
@@ -178,6 +179,7 @@ alter table raw.events add column if not exists consent_analytics varchar;
 {_VENDOR_DDL}
 {RAW_SPEND_DDL}
 {ERASURE_DDL}
+{RETENTION_DDL}
 create table if not exists raw.loaded_files (
     file_id varchar primary key,
     source_file varchar not null,

@@ -32,6 +32,7 @@ source applied. Settings also builds the environment of dbt and of every other s
 | MICROCONV_MIXPANEL_TIMEZONE | UTC (Mixpanel project time zone, IANA; dbt var mixpanel_timezone) |
 | MICROCONV_YANDEX_METRICA_TIMEZONE | Europe/Moscow (Metrica counter time zone, IANA; dbt var ...) |
 | MICROCONV_REPORTING_TIMEZONE | UTC (dates, weeks, daily partitions; IANA; dbt var reporting_timezone) |
+| MICROCONV_USER_LEVEL_RETENTION_DAYS | unset: keep ids; N: older events lose them (retention.py) |
 | MICROCONV_BEST_EFFORT       | unset: a rejected landing file fails the run; 1: build from the rest |
 | MICROCONV_LOCK_TIMEOUT_SECONDS | 600 (wait for another run or process holding the warehouse) |
 | MICROCONV_VERBOSE           | unset: calm console; 1: Dagster's INFO log and dbt's line per node |
@@ -85,6 +86,8 @@ class Settings:
     yandex_metrica_timezone: str = "Europe/Moscow"
     # The time zone of every date, day, week and cohort column and of the daily partitions and schedule.
     reporting_timezone: str = "UTC"
+    # Days of user-level detail kept (retention.py); None keeps identifiers for ever.
+    user_level_retention_days: int | None = None
     # The sources the models read (MICROCONV_EVENT_SOURCES, dbt var event_sources, comma-separated).
     event_sources: tuple[str, ...] = ("microconv",)
     # Rejected landing files fail the run unless the user opts into building from the rest.
@@ -139,6 +142,7 @@ class Settings:
                 values["yandex_metrica_timezone"], "MICROCONV_YANDEX_METRICA_TIMEZONE", "Europe/Moscow"
             ),
             reporting_timezone=checked_timezone(values["reporting_timezone"], "MICROCONV_REPORTING_TIMEZONE"),
+            user_level_retention_days=checked_retention_days(values.get("user_level_retention_days")),
             event_sources=tuple(values["event_sources"]),
             best_effort=bool(values["best_effort"]),
             lock_timeout_seconds=float(values["lock_timeout_seconds"]),
@@ -320,6 +324,9 @@ def get_settings() -> Settings:
         mixpanel_timezone=mixpanel_timezone_from_env(),
         yandex_metrica_timezone=yandex_metrica_timezone_from_env(),
         reporting_timezone=reporting_timezone_from_env(),
+        user_level_retention_days=checked_retention_days(
+            os.environ.get("MICROCONV_USER_LEVEL_RETENTION_DAYS")
+        ),
         event_sources=tuple(
             name.strip()
             for name in os.environ.get("MICROCONV_EVENT_SOURCES", "microconv").split(",")
@@ -365,6 +372,22 @@ def reporting_timezone_from_env() -> str:
     partitions and of the schedule, checked against the IANA time zone names."""
     variable = "MICROCONV_REPORTING_TIMEZONE"
     return checked_timezone(os.environ.get(variable, ""), variable)
+
+
+def checked_retention_days(value: Any) -> int | None:
+    """MICROCONV_USER_LEVEL_RETENTION_DAYS as a whole number of days of at least 1; None when unset or
+    empty. ValueError, naming the variable, for anything else."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise ValueError(
+            f"MICROCONV_USER_LEVEL_RETENTION_DAYS must be a whole number of days of at least 1, not {value!r}"
+        )
+    return days
 
 
 # The salt of the PII hashes when MICROCONV_PII_SALT is not set: the same as dbt's (macros/pii.sql).

@@ -37,6 +37,7 @@ class SettingsResource(ConfigurableResource):
     mixpanel_timezone: str
     yandex_metrica_timezone: str
     reporting_timezone: str
+    user_level_retention_days: int | None = None
     event_sources: list[str]
     best_effort: bool
     lock_timeout_seconds: float

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import duckdb
 from dagster import MetadataValue
 
 from ..ingest import load_event_sources, rejected_summary, source_name
+from ..retention import apply_retention, prune_reprocess_queue
 from ..settings import Settings
 from ..sources import EVENT_SOURCES, EventSource
 from ..spend import load_spend_files
@@ -53,6 +55,25 @@ def new_rows_by_day_sql(source: EventSource) -> str:
     group by 1
     order by 1
     """
+
+
+def deidentify_old_events(con: duckdb.DuckDBPyConnection, settings: Settings, log: Any) -> dict[str, Any]:
+    """The user-level retention pass (retention.py) of this run, for today in the reporting time zone:
+    the run's metadata (cutoff day, rows moved per raw table)."""
+    prune_reprocess_queue(con)
+    today = datetime.now(UTC).astimezone(ZoneInfo(settings.reporting_timezone)).date()
+    report = apply_retention(con, settings.user_level_retention_days, today, settings.reporting_timezone)
+    if report.events:
+        log.info(
+            f"User-level retention: {report.events:,} events of sessions that ended before "
+            f"{report.cutoff} lost their identifiers ({report.total:,} raw rows moved)."
+        )
+    return {
+        "retention_days": settings.user_level_retention_days,
+        "cutoff_date": str(report.cutoff),
+        "events_deidentified": report.events,
+        "raw_rows_moved": MetadataValue.json(report.rows_moved),
+    }
 
 
 @dataclass(frozen=True)
@@ -108,6 +129,8 @@ class DuckDBEngine:
                     "new_rows_by_event_day": MetadataValue.json(dict(by_day)),
                     "total_raw_rows": int(total_rows),
                 }
+            if settings.user_level_retention_days:
+                staged.metadata["user_level_retention"] = deidentify_old_events(con, settings, log)
             spend = load_spend_files(con, settings.spend_dir, settings.landing_glob)
             staged.metadata["ad_spend"] = {
                 "landing_dir": MetadataValue.path(str(settings.spend_dir)),

@@ -1,6 +1,7 @@
 {#- One row per raw row of every enabled event source (var event_sources): the staging views
     stg_<source>__events, which map the event contract (stg_microconv__events) and the GA4, Segment,
-    Snowplow, Mixpanel, Yandex Metrica, Amplitude, PostHog and Heap exports onto the same text columns, stacked in union order. A view in the
+    Snowplow, Mixpanel, Yandex Metrica, Amplitude, PostHog and Heap exports onto the same text columns, stacked in union order, and the events the user-level
+    retention pass de-identified (stg_privacy__deidentified_events). A view in the
     staging schema, beside the views it stacks: it passes their raw personal data through, which only
     raw and staging may hold; int_events_validated, the first model stored, hashes it. The events of
     forgotten people (their ids on the suppression list, docs/privacy.md) are left out here. -#}
@@ -26,8 +27,11 @@ unioned as (
     {%- for source_name in enabled_event_sources() %}
     select {{ stream_columns | join(', ') }}
     from {{ ref('stg_' ~ source_name ~ '__events') }}
-    {{ 'union all' if not loop.last }}
+    union all
     {%- endfor %}
+    -- Events past the user-level retention (microconv/retention.py): every source's, already staged.
+    select {{ stream_columns | join(', ') }}
+    from {{ ref('stg_privacy__deidentified_events') }}
 ),
 
 {%- if erasure_suppression_active() %}

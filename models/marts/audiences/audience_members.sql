@@ -14,12 +14,15 @@ definitions as (
     select * from {{ ref('audience_definitions') }}
 ),
 
+-- A de-identified visitor (user-level retention, docs/privacy.md) is one past day of somebody nobody
+-- can reach: no audience takes it.
 micro_conversions as (
     select
         user_key,
         micro_conversion,
         occurred_at
     from {{ ref('fct_micro_conversions') }}
+    where not {{ is_deidentified('device_id') }}
 ),
 
 macro_conversions as (
@@ -28,6 +31,7 @@ macro_conversions as (
         macro_conversion,
         converted_at
     from {{ ref('fct_macro_conversions') }}
+    where not {{ is_deidentified('device_id') }}
 ),
 
 impact as (
