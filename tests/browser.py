@@ -27,8 +27,9 @@ def _chromium() -> str:
     return executable
 
 
-def render(page: Path, budget_ms: int = 20_000, fragment: str = "") -> RenderedPage:
-    """Load `page` from disk (at `#fragment` when given), let its scripts run, and dump the resulting DOM."""
+def render(page: Path, budget_ms: int = 20_000, fragment: str = "", query: str = "") -> RenderedPage:
+    """Load `page` from disk (with `?query` and at `#fragment` when given), let its scripts run, and dump
+    the resulting DOM."""
     completed = subprocess.run(
         [
             _chromium(),
@@ -37,7 +38,7 @@ def render(page: Path, budget_ms: int = 20_000, fragment: str = "") -> RenderedP
             "--v=0",
             f"--virtual-time-budget={budget_ms}",
             "--dump-dom",
-            page.resolve().as_uri() + (f"#{fragment}" if fragment else ""),
+            page.resolve().as_uri() + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else ""),
         ],
         capture_output=True,
         text=True,

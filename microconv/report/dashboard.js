@@ -97,14 +97,28 @@
   // A tile; `points` says the delta is a difference of two rates (in percentage points), not a
   // relative change.
   function tile(label, value, delta, note, points) {
+    var days = daysBetween(state.start, state.end);
     var cls = delta === null ? "flat" : delta >= 0 ? "up" : "down";
-    var amount = points ? (delta * 100).toFixed(2) + " pp" : fmtPct(delta);
-    var deltaText = delta === null ? "no previous period" : (delta >= 0 ? "▲ +" : "▼ ") + amount;
+    var deltaText;
+    if (!comparable()) {
+      deltaText = "previous " + days + " days not all in the data";
+    } else if (delta === null) {
+      deltaText = "nothing in the previous " + days + " days";
+    } else {
+      var amount = points ? (delta * 100).toFixed(2) + " pp" : fmtPct(delta);
+      deltaText = (delta >= 0 ? "▲ +" : "▼ ") + amount + " vs previous " + days + " days";
+    }
     return (
       '<div class="tile"><span class="label">' + label + "</span><b>" + value + "</b>" +
-      '<span class="delta ' + cls + '">' + deltaText + " vs previous " + daysBetween(state.start, state.end) +
-      " days</span>" + (note ? '<span class="note">' + note + "</span>" : "") + "</div>"
+      '<span class="delta ' + cls + '">' + deltaText + "</span>" +
+      (note ? '<span class="note">' + note + "</span>" : "") + "</div>"
     );
+  }
+
+  // A change is shown only when the whole previous period lies within the data: a period that starts
+  // before the first day would compare with fewer days and read as growth.
+  function comparable() {
+    return shift(state.start, -daysBetween(state.start, state.end)) >= firstDay;
   }
 
   function renderKpis() {
@@ -187,10 +201,17 @@
     var rows = names.map(function (name) {
       var c = now[name] ? now[name][0] : 0;
       var p = before[name] ? before[name][0] : 0;
+      if (!comparable()) return { name: name, current: c, previous: null, delta: null, change: null };
       return { name: name, current: c, previous: p, delta: c - p, change: change(c, p) };
     });
-    rows.sort(function (a, b) { return Math.abs(b.delta) - Math.abs(a.delta) || (a.name < b.name ? -1 : 1); });
+    rows.sort(function (a, b) {
+      return Math.abs(b.delta || 0) - Math.abs(a.delta || 0) || b.current - a.current || (a.name < b.name ? -1 : 1);
+    });
     var body = rows.slice(0, 10).map(function (r) {
+      if (r.delta === null) {
+        return "<tr><td>" + r.name + '</td><td data-sort="' + r.current + '">' + fmtInt(r.current) +
+          "</td><td>–</td><td>–</td><td>–</td></tr>";
+      }
       return "<tr><td>" + r.name + '</td><td data-sort="' + r.current + '">' + fmtInt(r.current) +
         '</td><td data-sort="' + r.previous + '">' + fmtInt(r.previous) + '</td><td data-sort="' + r.delta +
         '" class="' + (r.delta >= 0 ? "up" : "down") + '">' + (r.delta >= 0 ? "+" : "") + fmtInt(r.delta) +
@@ -198,6 +219,9 @@
         "</td></tr>";
     }).join("");
     table.tBodies[0].innerHTML = body;
+    table.caption.textContent = comparable()
+      ? "Largest changes in occurrences against the previous " + length + " days"
+      : "The previous " + length + " days are not all in the data: no change is shown (pick a shorter period)";
   }
 
   // --- date axes follow the period -----------------------------------------------------------------
@@ -280,6 +304,14 @@
       refresh();
     });
   });
+  // Filters can be set in the address (shareable): report.html?range=7&channel=Email&device=mobile#micro,
+  // or range=custom&start=2026-11-01&end=2026-11-14.
+  var params = new URLSearchParams(location.search);
+  [["range", "f-range"], ["start", "f-start"], ["end", "f-end"], ["channel", "f-channel"], ["device", "f-device"]]
+    .forEach(function (pair) {
+      if (params.has(pair[0])) el(pair[1]).value = params.get(pair[0]);
+    });
+  if (!el("f-range").value) el("f-range").value = "28";
   window.addEventListener("hashchange", showPage);
   // A page's key is also the id of its first section: keep the browser from scrolling past the header.
   window.addEventListener("load", function () {

@@ -125,7 +125,7 @@ def _layout(figure: go.Figure, title: str, height: int = 420, **extra: Any) -> g
         height=height,
         margin={"l": 60, "r": 30, "t": 70, "b": 60},
         template="plotly_white",
-        legend={"orientation": "h", "y": -0.15},
+        legend={"orientation": "h", "y": -0.2},
         **extra,
     )
     return figure
@@ -175,7 +175,9 @@ def overview_blocks(data: ReportData) -> list[Block]:
         secondary_y=True,
     )
     figure.update_yaxes(title="sessions", secondary_y=False)
-    figure.update_yaxes(title="converting sessions / sessions", tickformat=".1%", secondary_y=True)
+    figure.update_yaxes(
+        title="converting sessions / sessions", tickformat=".1%", rangemode="tozero", secondary_y=True
+    )
     _layout(figure, "Sessions per day and the share that converted", height=380)
     kpis = Html('<div class="tiles" id="kpi-tiles" data-filtered="1"></div>')
     return [kpis, figure]
@@ -188,23 +190,37 @@ def revenue_blocks(data: ReportData) -> list[Block]:
     if not rows:
         return []
     reporting = _currency(data)
-    figure = go.Figure()
-    for index, currency in enumerate(_unique(row["currency"] for row in rows)):
-        daily: dict[date, float] = {}
+    currencies = shaping.by_currency(rows, "revenue_original")
+    # One panel per currency, each with its own axis: amounts in different currencies never share a scale.
+    figure = make_subplots(
+        rows=len(currencies),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=[f"revenue in {currency}" for currency in currencies],
+    )
+    days = sorted({row["date_day"] for row in rows})
+    for index, currency in enumerate(currencies, start=1):
+        daily = dict.fromkeys(days, 0.0)
         for row in rows:
             if row["currency"] == currency:
-                daily[row["date_day"]] = daily.get(row["date_day"], 0.0) + (row["revenue_original"] or 0)
-        days = sorted(daily)
-        figure.add_scatter(
+                daily[row["date_day"]] += row["revenue_original"] or 0
+        figure.add_bar(
             name=f"revenue in {currency}",
             x=days,
             y=[daily[day] for day in days],
-            mode="lines",
-            line={"color": PALETTE[index % len(PALETTE)]},
+            marker={"color": PALETTE[(index - 1) % len(PALETTE)]},
             hovertemplate=f"%{{x|%a %Y-%m-%d}}: %{{y:,.2f}} {currency}<extra></extra>",
+            showlegend=False,
+            row=index,
+            col=1,
         )
-    _layout(figure, "Revenue per day, in each currency as sent (not converted, not summed)", height=360)
-    figure.update_yaxes(title="revenue (in the line's currency)")
+        figure.update_yaxes(title=currency, row=index, col=1)
+    _layout(
+        figure,
+        "Revenue per day in each currency as sent (not converted, never summed across currencies)",
+        height=150 * len(currencies) + 130,
+    )
     totals = []
     for currency in _unique(row["currency"] for row in rows):
         mine = [row for row in rows if row["currency"] == currency]
@@ -788,9 +804,15 @@ def campaign_attribution_figures(data: ReportData) -> list[Block]:
     if not rows:
         return []
     currency = _currency(data)
-    campaigns = _unique(row["utm_campaign"] for row in rows)
-    figure = go.Figure()
     by_key = {(row["utm_campaign"], row["attribution_model"]): row["attributed_conversions"] for row in rows}
+    # Most credited first (by the mean over models).
+    campaigns = sorted(
+        _unique(row["utm_campaign"] for row in rows),
+        key=lambda campaign: (
+            -sum((row["attributed_conversions"] or 0) for row in rows if row["utm_campaign"] == campaign)
+        ),
+    )
+    figure = go.Figure()
     for index, model in enumerate(_unique(row["attribution_model"] for row in rows)):
         figure.add_bar(
             name=model,
@@ -801,7 +823,7 @@ def campaign_attribution_figures(data: ReportData) -> list[Block]:
             hovertemplate=f"{model}<br>%{{y}}: %{{x:,.1f}} conversions<extra></extra>",
         )
     figure.update_xaxes(title="attributed conversions")
-    figure.update_yaxes(automargin=True)
+    figure.update_yaxes(automargin=True, autorange="reversed")
     _layout(
         figure,
         "Attributed conversions per campaign, by model",
@@ -893,26 +915,39 @@ def experiment_figures(data: ReportData) -> list[Block]:
         )
         figure = go.Figure()
         for index, variant in enumerate(_unique(row["variant"] for row in variants)):
+            # In percentage points (x 100), the most significant at the top.
             series = [
-                row for row in variants if row["variant"] == variant and row["uplift_vs_control"] is not None
+                {
+                    **row,
+                    "uplift_pp": row["uplift_vs_control"] * 100,
+                    "ci_low_pp": None if row["ci_low"] is None else row["ci_low"] * 100,
+                    "ci_high_pp": None if row["ci_high"] is None else row["ci_high"] * 100,
+                }
+                for row in variants
+                if row["variant"] == variant and row["uplift_vs_control"] is not None
             ]
-            series.sort(key=lambda row: -(row["q_value"] if row["q_value"] is not None else 1))
+            series.sort(
+                key=lambda row: (
+                    -(row["q_value"] if row["q_value"] is not None else 1),
+                    -(row["p_value"] if row["p_value"] is not None else 1),
+                )
+            )
             figure.add_scatter(
                 name=f"{variant} vs {control}",
                 mode="markers",
                 y=[row["metric"] for row in series],
-                x=[row["uplift_vs_control"] for row in series],
+                x=[row["uplift_pp"] for row in series],
                 marker={
                     "size": 10,
                     "symbol": ("circle", "diamond", "square")[index % 3],
                     "color": [SIGNIFICANT if row["is_significant"] else NOT_SIGNIFICANT for row in series],
                     "line": {"width": 1, "color": "#222"},
                 },
-                error_x=_interval(series, "uplift_vs_control", "ci_low", "ci_high"),
+                error_x=_interval(series, "uplift_pp", "ci_low_pp", "ci_high_pp"),
                 customdata=[
                     [
-                        row["ci_low"],
-                        row["ci_high"],
+                        row["ci_low_pp"],
+                        row["ci_high_pp"],
                         row["p_value"],
                         row["conversion_rate"],
                         row["exposed_users"],
@@ -922,8 +957,8 @@ def experiment_figures(data: ReportData) -> list[Block]:
                     for row in series
                 ],
                 hovertemplate=(
-                    f"{variant} vs {control} · %{{y}}<br>uplift %{{x:+.2%}} "
-                    "[%{customdata[0]:+.2%}, %{customdata[1]:+.2%}]<br>"
+                    f"{variant} vs {control} · %{{y}}<br>uplift %{{x:+.2f}} pp "
+                    "[%{customdata[0]:+.2f}, %{customdata[1]:+.2f}]<br>"
                     f"{variant}: %{{customdata[3]:.2%}} of %{{customdata[4]:,}} exposed users; "
                     f"{control}: %{{customdata[6]:.2%}}<br>p = %{{customdata[2]:.2g}}, q = "
                     f"%{{customdata[5]:.2g}}"
@@ -939,7 +974,8 @@ def experiment_figures(data: ReportData) -> list[Block]:
             height=max(320, 22 * metrics + 170),
         )
         figure.update_xaxes(
-            tickformat="+.1%",
+            tickformat="+.1f",
+            ticksuffix=" pp",
             title=f"variant's conversion rate minus {control}'s "
             "(percentage points; rates are of exposed users)",
         )
@@ -992,6 +1028,7 @@ def cohort_figures(data: ReportData) -> list[Block]:
         weeks = sorted({row["cohort_week"] for row in mine})
         since = sorted({row["weeks_since_cohort"] for row in mine})
         cells = {(row["cohort_week"], row["weeks_since_cohort"]): row for row in mine}
+        sizes = {row["cohort_week"]: row["cohort_users"] for row in mine}
         z = [
             [(cells.get((week, w)) or {}).get("cumulative_conversion_rate") for w in since] for week in weeks
         ]
@@ -1007,7 +1044,7 @@ def cohort_figures(data: ReportData) -> list[Block]:
         ]
         figure.add_heatmap(
             x=[f"week {w}" for w in since],
-            y=[f"{week:%Y-%m-%d}" for week in weeks],
+            y=[f"{week:%Y-%m-%d} ({sizes.get(week, 0):,} users)" for week in weeks],
             z=z,
             customdata=custom,
             colorscale="Blues",

@@ -163,15 +163,16 @@ def anomaly_caption(settings: dict[str, Any]) -> str:
             "false; set it to true to compare Mondays with Mondays)"
         )
     floor = (
-        " The standard deviation is floored at √mean (Poisson noise)."
+        " The scale is at least sqrt(mean) (anomaly_stddev_floor: poisson): Poisson noise is not flagged."
         if str(settings["anomaly_stddev_floor"]).lower() == "poisson"
         else ""
     )
     return (
-        f"A day is marked when its count lies outside the prediction interval of |z| > "
-        f"{settings['anomaly_z_threshold']} around a baseline of {baseline}; at least "
-        f"{settings['anomaly_min_baseline_points']} baseline days and a mean of "
-        f"{settings['anomaly_min_baseline_mean']} a day are needed.{floor}"
+        f"Baseline: {baseline}, outlier days screened out. A day is marked when |z| = |count - baseline "
+        f"mean| / baseline standard deviation reaches the prediction-interval bound of anomaly_z_threshold "
+        f"= {settings['anomaly_z_threshold']}; a series needs {settings['anomaly_min_baseline_points']} "
+        f"baseline days and a mean of {settings['anomaly_min_baseline_mean']} a day to be scored, and the "
+        f"newest (still filling) day is never scored.{floor}"
     )
 
 

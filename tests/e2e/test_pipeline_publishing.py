@@ -93,11 +93,19 @@ def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline
             tiles = re.findall(r'<div class="tile"><span class="label">([^<]+)</span>', page.dom)
             assert {"sessions", "converting sessions", "macro-conversions"} <= set(tiles), tiles
             assert any(label.startswith("revenue in ") for label in tiles), tiles
-            assert "vs previous 28 days" in page.dom
+            assert "previous 28 days" in page.dom
         assert '<ul id="report-errors"></ul>' in page.dom, page_key
         assert page.console == [], (page_key, page.console)
         shot = screenshot(report, tmp_path / f"dashboard-{page_key}.png", fragment=page_key)
         assert shot.read_bytes().startswith(b"\x89PNG"), shot
+    # The filters, set from the address: the key numbers and the top movers follow them, without errors.
+    page = render(report, fragment="micro", query="range=7&device=mobile")
+    assert re.search(
+        r'<span id="f-summary">[0-9-]+ to [0-9-]+ \(7 days\), all channels, mobile</span>', page.dom
+    )
+    assert re.search(r'<table class="sortable" id="top-movers"><caption>[^<]*7 days[^<]*</caption>', page.dom)
+    assert re.search(r'id="top-movers">.*?<tbody><tr>', page.dom, re.S)
+    assert '<ul id="report-errors"></ul>' in page.dom and page.console == [], page.console
 
 
 DASHBOARD_QUERIES = Path(__file__).resolve().parents[2] / "bi" / "queries"
