@@ -604,6 +604,7 @@ def _impact_figure(ranked: list[dict[str, Any]], title: str) -> go.Figure:
             row["p_value"],
             row["users_with"],
             row.get("q_value"),
+            row["lift"],
         ]
         for row in ranked
     ]
@@ -613,16 +614,18 @@ def _impact_figure(ranked: list[dict[str, Any]], title: str) -> go.Figure:
         shared_yaxes=True,
         subplot_titles=("lift: rate with ÷ rate without (log)", "odds ratio, 95% CI (log)"),
     )
+    # Bars grow from 1 (no effect) to the lift, leftwards for a lift below 1 (base + x = lift).
     figure.add_bar(
         y=names,
-        x=[row["lift"] for row in ranked],
+        x=[row["lift"] - 1 for row in ranked],
+        base=1.0,
         orientation="h",
         marker={"color": colors},
         customdata=hover,
         hovertemplate=(
-            "%{y}: lift %{x:.2f}<br>converted: %{customdata[0]:.2%} of users with it, %{customdata[1]:.2%} "
-            "of users without<br>p = %{customdata[2]:.2g}, q = %{customdata[4]:.2g} (Benjamini-Hochberg), "
-            "%{customdata[3]:,} users with it<extra></extra>"
+            "%{y}: lift %{customdata[5]:.2f}<br>converted: %{customdata[0]:.2%} of users with it, "
+            "%{customdata[1]:.2%} of users without<br>p = %{customdata[2]:.2g}, "
+            "q = %{customdata[4]:.2g} (Benjamini-Hochberg), %{customdata[3]:,} users with it<extra></extra>"
         ),
         showlegend=False,
         row=1,

@@ -81,6 +81,35 @@ def test_impact_leaves_out_rows_a_log_axis_cannot_show() -> None:
     ]
     (figure,) = impact_figures(_data(impact=rows))
     assert list(figure.data[0].y) == ["add_to_cart"]
+    # The bar grows from 1 (no effect) to the lift: base 1, length lift - 1.
+    assert figure.data[0].base == 1.0 and list(figure.data[0].x) == [1.0]
+
+
+def test_funnel_steps_are_ranked_apart_from_supporting_micro_conversions() -> None:
+    base = {
+        "macro_conversion": "purchase",
+        "users_with": 10,
+        "macro_rate_with": 0.2,
+        "macro_rate_without": 0.1,
+        "odds_ratio": 2.2,
+        "odds_ratio_ci_low": 1.1,
+        "odds_ratio_ci_high": 4.0,
+        "p_value": 0.01,
+        "q_value": 0.02,
+        "is_significant": True,
+        "is_small_sample": False,
+    }
+    rows = [
+        {**base, "micro_conversion": "view_item", "lift": 3.0},
+        {**base, "micro_conversion": "faq_view", "lift": 0.5},
+        {**base, "micro_conversion": "share", "lift": 1.5},
+    ]
+    supporting, steps = impact_figures(_data(impact=rows, funnel_steps=FUNNEL))
+    assert "supporting" in supporting.layout.title.text and "funnel steps" in steps.layout.title.text
+    # Ranked by lift (the top of the chart is the last category); a lift below 1 grows leftwards from 1.
+    assert list(supporting.data[0].y) == ["faq_view", "share"]
+    assert list(supporting.data[0].x) == [-0.5, 0.5]
+    assert list(steps.data[0].y) == ["view_item"]
 
 
 def test_every_section_is_on_the_page_and_empty_ones_say_so() -> None:
