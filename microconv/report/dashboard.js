@@ -225,6 +225,40 @@
   }
 
   // --- date axes follow the period -----------------------------------------------------------------
+  // The y axes of date charts rescale to the days shown, except axes the figure fixed (e.g. a share
+  // from 0 to 100%) and axes with negative values.
+  function yRanges(gd, all) {
+    if (!gd._fixedY) {
+      // The figure lists the axes it fixed in layout.meta.fixed_y (figures.py).
+      gd._fixedY = {};
+      ((gd.layout.meta || {}).fixed_y || []).forEach(function (key) { gd._fixedY[key] = true; });
+    }
+    var highs = {};
+    var usable = {};
+    // _fullData: the traces with their arrays decoded (plotly.py ships numbers as typed arrays).
+    gd._fullData.forEach(function (trace) {
+      var xKey = "xaxis" + (trace.xaxis || "x").slice(1);
+      var yKey = "yaxis" + (trace.yaxis || "y").slice(1);
+      if (!gd._fullLayout[xKey] || gd._fullLayout[xKey].type !== "date" || gd._fixedY[yKey]) return;
+      if (!trace.x || !trace.y || trace.x.length !== trace.y.length) return;
+      if (!(yKey in usable)) usable[yKey] = true;
+      for (var i = 0; i < trace.x.length; i++) {
+        var y = trace.y[i];
+        if (y === null || y === undefined) continue;
+        if (y < 0) usable[yKey] = false;
+        var day = String(trace.x[i]).slice(0, 10);
+        if (day >= state.start && day <= state.end) highs[yKey] = Math.max(highs[yKey] || 0, y);
+      }
+    });
+    var update = {};
+    Object.keys(usable).forEach(function (key) {
+      if (!usable[key]) return;
+      if (all || !highs[key]) update[key + ".autorange"] = true;
+      else update[key + ".range"] = [0, highs[key] * 1.08];
+    });
+    return update;
+  }
+
   function applyPeriod() {
     var all = state.start <= firstDay && state.end >= lastDay;
     document.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
@@ -237,7 +271,7 @@
           else update[key + ".range"] = [shift(state.start, -1) + " 12:00", state.end + " 12:00"];
         }
       });
-      if (Object.keys(update).length) Plotly.relayout(gd, update);
+      if (Object.keys(update).length) Plotly.relayout(gd, Object.assign(update, yRanges(gd, all)));
     });
   }
 

@@ -176,7 +176,12 @@ def overview_blocks(data: ReportData) -> list[Block]:
     )
     figure.update_yaxes(title="sessions", secondary_y=False)
     figure.update_yaxes(
-        title="converting sessions / sessions", tickformat=".1%", rangemode="tozero", secondary_y=True
+        title="converting sessions / sessions",
+        tickformat=".1%",
+        rangemode="tozero",
+        tickmode="auto",
+        showgrid=False,
+        secondary_y=True,
     )
     _layout(figure, "Sessions per day and the share that converted", height=380)
     kpis = Html('<div class="tiles" id="kpi-tiles" data-filtered="1"></div>')
@@ -1174,8 +1179,20 @@ def abandonment_figures(data: ReportData) -> list[Block]:
             secondary_y=True,
         )
     figure.update_yaxes(title="carts", secondary_y=False)
-    figure.update_yaxes(title="share of the day's carts", tickformat=".0%", range=[0, 1], secondary_y=True)
-    return [_layout(figure, "Cart and checkout abandonment per day (by the day of the cart)", height=400)]
+    # Own ticks (not synced to the carts' gridlines, which gave 21%, 41%, 62%...).
+    figure.update_yaxes(
+        title="share of the day's carts",
+        tickformat=".0%",
+        range=[0, 1],
+        tickmode="auto",
+        showgrid=False,
+        secondary_y=True,
+    )
+
+    _layout(figure, "Cart and checkout abandonment per day (by the day of the cart)", height=420)
+    # The share axis stays 0-100% when the period filter zooms (dashboard.js reads meta.fixed_y).
+    figure.update_layout(meta={"fixed_y": ["yaxis2"]}, legend={"y": -0.28})
+    return [figure]
 
 
 # --- Marketing --------------------------------------------------------------------------------------
