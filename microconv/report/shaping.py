@@ -100,7 +100,7 @@ def top_movers(
 ) -> list[Row]:
     """Micro-conversions with the largest absolute change in occurrences between [start, end] and the
     period of equal length before it: [{micro_conversion, current, previous, delta, change}], largest
-    |delta| first (ties by name)."""
+    |delta| first (ties: larger current count, then name). dashboard.js computes the same in the page."""
     previous_start, previous_end = previous_period(start, end)
     current: dict[str, float] = defaultdict(float)
     previous: dict[str, float] = defaultdict(float)
@@ -119,7 +119,8 @@ def top_movers(
         }
         for name in set(current) | set(previous)
     ]
-    movers.sort(key=lambda row: (-abs(row["delta"]), row[key]))
+    # The same order as dashboard.js: largest |delta|, then the larger current count, then the name.
+    movers.sort(key=lambda row: (-abs(row["delta"]), -row["current"], row[key]))
     return movers[:limit]
 
 

@@ -98,8 +98,29 @@ def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline
         assert page.console == [], (page_key, page.console)
         shot = screenshot(report, tmp_path / f"dashboard-{page_key}.png", fragment=page_key)
         assert shot.read_bytes().startswith(b"\x89PNG"), shot
-    # The filters, set from the address: the key numbers and the top movers follow them, without errors.
+    # The page's own arithmetic agrees with shaping.py on the published copy: sessions of the last 28 days,
+    # and the top movers of the last 7 days on mobile.
+    from microconv.report import shaping
+    from microconv.report.data import read_report_data
+
+    data = read_report_data(report.with_name("microconv.duckdb"))
+    latest = data["latest_day"][0]["latest_session_date"]
+    start, end = shaping.period(latest, 28)
+    overview = render(report, fragment="overview")
+    shown = re.search(r'<span class="label">sessions</span><b>([0-9,]+)</b>', overview.dom)
+    assert shown and int(shown.group(1).replace(",", "")) == shaping.sum_in_period(
+        data["session_cube"], "sessions", start, end
+    )
     page = render(report, fragment="micro", query="range=7&device=mobile")
+    start, end = shaping.period(latest, 7)
+    mobile = [row for row in data["micro_cube"] if row["device"] == "mobile"]
+    expected = [
+        (row["micro_conversion"], f"{row['current']:,.0f}", f"{row['previous']:,.0f}")
+        for row in shaping.top_movers(mobile, start, end)
+    ]
+    table = re.search(r'id="top-movers">.*?<tbody>(.*?)</tbody>', page.dom, re.S).group(1)
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
+    assert [tuple(row[:3]) for row in cells] == expected
     assert re.search(
         r'<span id="f-summary">[0-9-]+ to [0-9-]+ \(7 days\), all channels, mobile</span>', page.dom
     )
