@@ -1,40 +1,43 @@
-"""User-level retention: events older than MICROCONV_USER_LEVEL_RETENTION_DAYS lose their identifiers
-but keep their contribution to the daily aggregates (docs/privacy.md, "Retention").
+"""User-level retention: the people who have not been seen for MICROCONV_USER_LEVEL_RETENTION_DAYS
+lose their identifiers, and their events keep every count they contribute to (docs/privacy.md,
+"Retention").
 
-GA4 does the same split: its data retention setting removes user- and event-level data after 2 or 14
-months while its aggregated reports keep the counts
-(https://support.google.com/analytics/answer/7667196). Microconv keeps every event row, with its
-time, name, page, campaign, device category, country, consent state and properties, and replaces who
-it was:
+GA4's data retention does the same split: user- and event-level data expire after 2 or 14 months while
+the aggregated reports keep the counts, and with "reset user data on new activity" (on by default) the
+period runs from the user's last activity (https://support.google.com/analytics/answer/7667196).
+Microconv counts it the same way, per person: identity stitching's connected devices and users
+(int_users_stitched), in every source. A person whose latest activity (the last day of any of their
+sessions, or of any other row of theirs, in the reporting time zone) is before the cutoff day, today -
+retention days, is de-identified as a whole:
 
-- anonymous_id, user_id and the tracker's session_id become pseudonyms, keyed per day: every id of the
-  events of sessions that started on one local day (the reporting time zone) is replaced by
-  "deidentified:" + the first 32 hex digits of SHA-256(key of that day + ":" + id). The keys are random,
-  made for one pass and never stored, so nobody (Microconv included) can map a pseudonym back to the
-  id, or link two days of one person. Within a day the links stay: a device's sessions of that day are
-  still one device, and a login still stitches it, so a day's events, sessions, users and
-  conversions count as before.
-- e-mail and IP address are dropped (null). The user agent is kept: bot filtering needs it on a full
-  refresh, and it names a browser build, not a person.
+- event_id, anonymous_id, user_id and the tracker's session_id become "deidentified:" + the first 32
+  hex digits of SHA-256(the pass's key + ":" + id). The key is random, made for the pass and never
+  stored: nobody (Microconv included) can map a pseudonym back to its id, or to the person's later
+  return (they come back as someone new, as in GA4). All of one person's rows take the same key, so
+  their history stays one pseudonymous person: sessions, stitching, funnels, paths, cohorts and every
+  daily count are what they were.
+- e-mail and IP address become null, and the keys of `properties` that repeat ids (PROPERTY_ID_KEYS:
+  Mixpanel's distinct_id and $device_id, PostHog's $anon_distinct_id, Segment's anonymous_id, …) are
+  dropped. The user agent is kept: bot filtering needs it on a full refresh, and it names a browser
+  build, not a person.
 
 What a pass does, in one transaction (under the run lock, at the start of a run, after the load):
-1. Finds, through each source's staging view, the staged events whose session ended (last event)
-   before the cutoff day, today - retention days in the reporting time zone (events in no session,
-   quarantined or duplicate ones, by their own date). A raw row moves only when every event staged from
-   it does (a Yandex Metrica visit row holds several), so no raw row is half de-identified.
+1. Reads every staged event of every source through its staging view (vendor ids sit inside records)
+   with its validated row, session and person. A row no build has validated yet is today's activity.
+   A raw row moves only when every event staged from it does (a Yandex Metrica visit holds several).
 2. Writes those events, as their staging view read them, de-identified, into raw.deidentified_events (the
    contract's text columns; int_events_unioned reads it as one more source) under a new file id per
-   original file, and deletes the raw rows they came from and their rows in int_events_validated.
-3. Queues the devices those rows belonged to (raw.retention_reprocess_devices, until the run that
-   rebuilds them commits), so that the build rebuilds their sessions without the old events, and
-   validates the de-identified rows as a new file: the incremental build ends where a full refresh
-   of the same raw tables does.
+   original file, and deletes the raw rows they came from, the raw rows that stage no event but name
+   the same people (EventSource.raw_identities_sql: Yandex Metrica visits, Heap's users, sessions and
+   user_migrations), and their rows in int_events_validated.
+3. Removes the devices left without events from the device-keyed models, and queues any other device of
+   the people involved (raw.retention_reprocess_devices, until the run that rebuilds it commits); the
+   build validates the de-identified rows as a new file. The incremental build ends where a full
+   refresh of the same raw tables does.
 4. Logs the pass in raw.retention_log: when, the cutoff, rows moved per raw table. No id, no key.
 
 The pass needs the previous run's staging views and event models, so a new warehouse's first run keeps
-every identifier until its second run. A late event for a day already past the cutoff is de-identified
-by the run after the one that loads it, with that pass's key: it does not join the pseudonyms of the
-events it would have shared a session with.
+every identifier until its second run.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 
 from .sources import EVENT_SOURCES, EventSource
-from .sql import quote_identifier
+from .sql import quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,37 @@ STREAM_COLUMNS: tuple[str, ...] = (
     "_ingested_at",
 )
 # Replaced by a day's pseudonym, and dropped.
-PSEUDONYMISED_COLUMNS = ("anonymous_id", "user_id", "session_id")
+PSEUDONYMISED_COLUMNS = ("event_id", "anonymous_id", "user_id", "session_id")
+# Keys of `properties` that repeat a person's ids (vendors keep their whole property bag): dropped.
+PROPERTY_ID_KEYS = (
+    "distinct_id",
+    "$distinct_id",
+    "$device_id",
+    "$user_id",
+    "$distinct_id_before_identity",
+    "$anon_distinct_id",
+    "$insert_id",
+    "$session_id",
+    "$email",
+    "$ip",
+    "alias",
+    "id",
+    "event_id",
+    "anonymous_id",
+    "anonymousId",
+    "user_id",
+    "userId",
+    "device_id",
+    "session_id",
+    "ga_session_id",
+    "user_pseudo_id",
+    "client_id",
+    "domain_userid",
+    "network_userid",
+    "domain_sessionid",
+    "email",
+    "ip",
+)
 DROPPED_COLUMNS = ("email", "ip_address")
 _TYPES = {"_source_row": "bigint", "_ingested_at": "timestamp"}
 
@@ -118,6 +151,7 @@ DEVICE_KEYED_MODELS = (
 # The models a pass reads (built by an earlier run).
 VALIDATED = ("intermediate", "int_events_validated")
 SESSIONIZED = ("intermediate", "int_events_sessionized")
+STITCHED = ("intermediate", "int_users_stitched")
 
 
 @dataclass
@@ -156,13 +190,14 @@ def _row_date_sql(timezone: str) -> str:
     """The local day of a validated row in no session: the earlier of its event's day and its load's
     day (a quarantined row whose time is unreadable has no event day, and one stamped in the future
     would otherwise wait for that future)."""
-    loaded = f"cast(timezone('{timezone}', timezone('UTC', validated.loaded_at)) as date)"
+    loaded = f"cast(timezone({quote_literal(timezone)}, timezone('UTC', validated.loaded_at)) as date)"
     return f"least(coalesce(validated.event_date, {loaded}), {loaded})"
 
 
-def _staged_rows_sql(source: EventSource, timezone: str) -> str:
+def _staged_rows_sql(source: EventSource, timezone: str, today: date) -> str:
     """Every staged event of the source's raw rows, with the raw row it came from, its validation
-    status, its local date and its session's first and last local dates."""
+    status and device, and the local day of its activity: its session's last day, else its own; a
+    row no build has validated yet (loaded by this run) is today's activity."""
     view = f"staging.{quote_identifier(f'stg_{source.name}__events')}"
     columns = ", ".join(f"staged.{column}" for column in STREAM_COLUMNS)
     return f"""
@@ -172,15 +207,56 @@ def _staged_rows_sql(source: EventSource, timezone: str) -> str:
             {source.raw_row_sql("staged._source_row")} as raw_source_row,
             validated.raw_row_key,
             validated.row_status,
-            coalesce(validated.anonymous_id, 'user:' || validated.user_id) as device_id,
-            coalesce(session_dates.first_date, {_row_date_sql(timezone)}) as key_date,
-            coalesce(session_dates.last_date, {_row_date_sql(timezone)}) as retire_date
+            case
+                when validated.raw_row_key is null
+                    then coalesce(
+                        nullif(trim(staged.anonymous_id), ''), 'user:' || nullif(trim(staged.user_id), '')
+                    )
+                else coalesce(validated.anonymous_id, 'user:' || validated.user_id)
+            end as device_id,
+            case
+                when validated.raw_row_key is null then cast('{today.isoformat()}' as date)
+                else coalesce(session_dates.last_date, {_row_date_sql(timezone)})
+            end as activity_date
         from {view} as staged
-        inner join intermediate.int_events_validated as validated
+        left join intermediate.int_events_validated as validated
             on validated.raw_row_key = staged._file_id || '-' || cast(staged._source_row as varchar)
         left join retention_session_events as session_dates
             on validated.raw_row_key = session_dates.raw_row_key
     """
+
+
+def _load_persons(con: duckdb.DuckDBPyConnection) -> None:
+    """temp table retention_persons (device_id, person): the people identity stitching made, each the
+    set of devices connected through the users they were stitched to (int_users_stitched: a shared
+    device links its users, a user links their devices), named by one of its devices."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        root = node
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return root
+
+    pairs = con.execute(
+        """
+        select distinct device_id, user_key
+        from intermediate.int_users_stitched
+        where device_id is not null and user_key is not null
+        """
+    ).fetchall()
+    for device_id, user_key in pairs:
+        device_root, user_root = find("device:" + device_id), find("user:" + user_key)
+        if device_root != user_root:
+            parent[max(device_root, user_root)] = min(device_root, user_root)
+    devices = sorted(node for node in parent if node.startswith("device:"))
+    con.execute("create temp table retention_persons (device_id varchar, person varchar)")
+    con.execute(
+        "insert into retention_persons select unnest(?::varchar[]), unnest(?::varchar[])",
+        [[node[len("device:") :] for node in devices], [find(node) for node in devices]],
+    )
 
 
 def apply_retention(
@@ -195,7 +271,7 @@ def apply_retention(
     cutoff = cutoff_date(today, retention_days)
     ensure_retention_tables(con)
     report = RetentionReport(cutoff, {}, 0)
-    if not (_exists(con, *VALIDATED) and _exists(con, *SESSIONIZED)):
+    if not all(_exists(con, *model) for model in (VALIDATED, SESSIONIZED, STITCHED)):
         log.info("User-level retention waits for the first build (no event models yet).")
         return report
     sources = []
@@ -213,29 +289,42 @@ def apply_retention(
 
     con.execute("begin transaction")
     try:
-        # Each event's session's first and last local day (the event's own day when it is in none).
+        # Each event's session's last local day.
         con.execute(
             """
             create temp table retention_session_events as
             select
                 raw_row_key,
-                min(event_date) over (partition by session_key) as first_date,
                 max(event_date) over (partition by session_key) as last_date
             from intermediate.int_events_sessionized
             """
         )
+        _load_persons(con)
         con.execute(
             "create temp table retention_staged as "
-            + " union all ".join(_staged_rows_sql(source, timezone) for source in sources)
+            "select staged.*, coalesce(persons.person, 'device:' || staged.device_id, "
+            "'row:' || staged.raw_table || ':' || staged._file_id || ':' || staged.raw_source_row) as person "
+            "from ("
+            + " union all ".join(_staged_rows_sql(source, timezone, today) for source in sources)
+            + ") as staged left join retention_persons as persons on staged.device_id = persons.device_id"
         )
-        # Raw rows all of whose staged events are past the cutoff.
+        # People none of whose activity (any event of any of their devices, in any source) is on or
+        # after the cutoff day, and the raw rows all of whose staged events are theirs.
         con.execute(
             """
             create temp table retention_moved_rows as
+            with inactive as (
+                select person
+                from retention_staged
+                group by person
+                having max(activity_date) < ?
+            )
             select raw_table, _file_id, raw_source_row
             from retention_staged
+            left join inactive
+                on retention_staged.person = inactive.person
             group by raw_table, _file_id, raw_source_row
-            having bool_and(retire_date < ?)
+            having bool_and(inactive.person is not null and retention_staged.raw_row_key is not null)
             """,
             [cutoff],
         )
@@ -258,6 +347,7 @@ def apply_retention(
             "retention_moved_rows",
             "retention_staged",
             "retention_session_events",
+            "retention_persons",
         ):
             con.execute(f"drop table {name}")
         con.execute("commit")
@@ -277,12 +367,8 @@ def apply_retention(
 def _move(con: duckdb.DuckDBPyConnection, report: RetentionReport) -> None:
     """Steps 2 to 4 of the module's docstring, inside apply_retention's transaction."""
     pass_id = secrets.token_hex(16)
-    # One random key per local day, held in this temp table only while the pass runs.
-    days = [row[0] for row in con.execute("select distinct key_date from retention_moved").fetchall()]
-    con.execute("create temp table retention_keys (key_date date, day_key varchar)")
-    con.executemany(
-        "insert into retention_keys values (?, ?)", [(day, secrets.token_hex(32)) for day in days]
-    )
+    # The pass's random key: in this process only, never written anywhere.
+    key = secrets.token_hex(32)
     # A new file per original file and pass: validation takes the rows as new, and no two original
     # files' row numbers meet under one id.
     con.execute(
@@ -298,13 +384,21 @@ def _move(con: duckdb.DuckDBPyConnection, report: RetentionReport) -> None:
     def pseudonym(column: str) -> str:
         return (
             f"case when moved.{column} is null then null "
-            f"else '{PSEUDONYM_PREFIX}' || substr(sha256(keys.day_key || ':' || moved.{column}), 1, 32) end"
+            f"else '{PSEUDONYM_PREFIX}' || substr(sha256('{key}:' || moved.{column}), 1, 32) end"
         )
 
+    # The id keys the vendors' property bags repeat (Mixpanel, PostHog, Segment, GA4, Snowplow).
+    strip = "{" + ", ".join(f'"{name}": null' for name in PROPERTY_ID_KEYS) + "}"
+    properties = (
+        "case when json_valid(moved.properties) and json_type(moved.properties) = 'OBJECT' "
+        f"then cast(json_merge_patch(moved.properties, '{strip}') as varchar) else moved.properties end"
+    )
     values = []
     for column in STREAM_COLUMNS:
         if column in PSEUDONYMISED_COLUMNS:
             values.append(pseudonym(column))
+        elif column == "properties":
+            values.append(properties)
         elif column in DROPPED_COLUMNS:
             values.append("null")
         elif column == "_file_id":
@@ -316,8 +410,6 @@ def _move(con: duckdb.DuckDBPyConnection, report: RetentionReport) -> None:
         insert into raw.deidentified_events ({", ".join(STREAM_COLUMNS)})
         select {", ".join(values)}
         from retention_moved as moved
-        inner join retention_keys as keys
-            on moved.key_date = keys.key_date
         inner join retention_files as files
             on moved._file_id = files._file_id
         """
@@ -392,7 +484,8 @@ def _move(con: duckdb.DuckDBPyConnection, report: RetentionReport) -> None:
             )
         """
     )
-    for name in ("retention_keys", "retention_files", "retention_emptied_devices"):
+    _delete_rows_without_events(con, report)
+    for name in ("retention_files", "retention_emptied_devices"):
         con.execute(f"drop table {name}")
     con.execute(
         "insert into raw.retention_log values (?, ?, ?, ?)",
@@ -403,6 +496,47 @@ def _move(con: duckdb.DuckDBPyConnection, report: RetentionReport) -> None:
             report.events,
         ],
     )
+
+
+def _delete_rows_without_events(con: duckdb.DuckDBPyConnection, report: RetentionReport) -> None:
+    """Raw rows that stage no event but name the moved people (EventSource.raw_identities_sql: Yandex
+    Metrica visits whose goals the hits already carry, Heap's users, sessions and user_migrations
+    tables) go too, to a fixed point (a Heap migration names the user it merged away). A person with
+    rows no build has read yet is active, so none of theirs is taken."""
+    moved_ids = {
+        row[0] for row in con.execute("select distinct anonymous_id from retention_moved").fetchall()
+    }
+    moved_ids.discard(None)
+    for source in EVENT_SOURCES.values():
+        if source.raw_identities_sql is None or not moved_ids:
+            continue
+        table = f"raw.{quote_identifier(source.raw_table)}"
+        condition = f"""
+            list_has_any({source.raw_identities_sql}, ?::varchar[])
+            and not exists (
+                select 1 from retention_staged as staged
+                where staged.raw_table = '{source.raw_table}'
+                    and staged._file_id = raw_rows._file_id
+                    and staged.raw_source_row = raw_rows._source_row
+            )
+        """
+        ids = set(moved_ids)
+        deleted = 0
+        while True:
+            found = con.execute(
+                f"select {source.raw_identities_sql} from {table} as raw_rows where {condition}",
+                [sorted(ids)],
+            ).fetchall()
+            more = {value for (values,) in found for value in values or [] if value} - ids
+            if not more:
+                break
+            ids |= more
+        deleted = con.execute(f"delete from {table} as raw_rows where {condition}", [sorted(ids)]).fetchone()[
+            0
+        ]
+        if deleted:
+            key = f"raw.{source.raw_table}"
+            report.rows_moved[key] = report.rows_moved.get(key, 0) + int(deleted)
 
 
 def prune_reprocess_queue(con: duckdb.DuckDBPyConnection) -> int:

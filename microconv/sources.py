@@ -24,6 +24,9 @@ class EventSource:
     # raw row * this + the event's position in the row (Yandex Metrica's visits hold several goal
     # reaches and purchases), else 1 (one event per raw row, numbered as the raw row).
     staged_rows_per_raw_row: int = 1
+    # SQL over `record`: the list of anonymous ids a raw row names, for the vendors with raw rows that
+    # stage no event (they are found by these ids when a person's rows are removed: retention, erasure).
+    raw_identities_sql: str | None = None
 
     def raw_row_sql(self, staged_row: str) -> str:
         """SQL for the raw table's `_source_row` of the staged event numbered `staged_row`."""
@@ -97,6 +100,11 @@ VENDORS: tuple[EventSource, ...] = (
         _first_text('$."ym:pv:dateTime"', '$."ym:s:dateTime"'),
         # stg_yandex_metrica__events: _source_row * 1000 + event_position.
         staged_rows_per_raw_row=1000,
+        # A visit whose goals the hits already carry stages no event.
+        raw_identities_sql=(
+            """[json_extract_string(record, '$."ym:pv:clientID"'), """
+            """json_extract_string(record, '$."ym:s:clientID"')]"""
+        ),
     ),
     EventSource(
         "amplitude",
@@ -115,6 +123,11 @@ VENDORS: tuple[EventSource, ...] = (
         "heap_events",
         "Heap Connect tables",
         _first_text("$.time"),
+        # The users, sessions and user_migrations tables stage no event.
+        raw_identities_sql=(
+            "[json_extract_string(record, '$.user_id'), json_extract_string(record, '$.from_user_id'), "
+            "json_extract_string(record, '$.to_user_id')]"
+        ),
     ),
 )
 EVENT_SOURCES: dict[str, EventSource] = {source.name: source for source in (CONTRACT, *VENDORS)}

@@ -1,9 +1,8 @@
 """User-level retention end to end (microconv/retention.py): a demo built, half its history
 de-identified, then built again incrementally, and once more as a full refresh.
 
-- The daily marts keep every day's counts: events, sessions, conversions and revenue per day are those
-  of the build before the pass (the pass keys pseudonyms per session day, so a day's sessions and
-  users stay whole).
+- The people not seen since the cutoff lose their ids as a whole, so the daily marts keep every day's
+  counts and every aggregate mart (funnels, cohorts, impact, attribution) is unchanged.
 - The incremental build after the pass ends where a full refresh of the same raw tables does.
 - No id of a person whose every session ended before the cutoff is left in any table, and the data
   tests pass.
@@ -31,8 +30,8 @@ pytestmark = pytest.mark.e2e
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEMO = GeneratorConfig(events=4_000, days=10)
 RETENTION_DAYS = 5
-# Per daily mart: its day and the counts a day keeps when its people lose their ids. Distinct users of
-# a day are kept too: a person's sessions of one day share the day's pseudonym.
+# Per daily mart: its day and the counts a day keeps when its people lose their ids (all of them: a
+# person is de-identified as a whole, under one pseudonym per id).
 DAILY = {
     "marts.micro_conversion_daily": (
         "date_day, micro_conversion",
@@ -46,9 +45,7 @@ DAILY = {
         "event_date, event_source, consent_analytics",
         "events, tracker_sessions, user_level_events, consent_excluded_events",
     ),
-    # Carts of a day stay; whether a purchase days later closed them is a link across days, which the
-    # pass cuts on purpose (docs/privacy.md).
-    "marts.cart_abandonment_daily": ("date_day", "carts"),
+    "marts.cart_abandonment_daily": ("date_day", "carts, checkouts, purchases"),
 }
 
 
@@ -100,9 +97,42 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         report = apply_retention(con, RETENTION_DAYS, today)
         result.cutoff = report.cutoff
         assert report.events > 0
-    # The ids of which nothing is left on or after the cutoff day: every session of theirs ended before
-    # it, and every row in no session was loaded or dated before it. Nothing of theirs may stay.
+    # The ids of the people (devices joined through the users they were stitched to, found here by
+    # label propagation) with no activity on or after the cutoff day: nothing of theirs may stay.
     with duckdb.connect(str(result.before), read_only=True) as con:
+        con.execute(
+            """
+            create temp table labels as
+            select distinct device_id as node, device_id as label from intermediate.int_users_stitched
+            union
+            select distinct 'key:' || user_key, 'key:' || user_key from intermediate.int_users_stitched
+            """
+        )
+        while True:
+            changed = con.execute(
+                """
+                create or replace temp table relabelled as
+                with edges as (
+                    select distinct device_id as a, 'key:' || user_key as b
+                    from intermediate.int_users_stitched
+                ),
+                best as (
+                    select edges.a as node, min(labels.label) as label
+                    from edges inner join labels on edges.b = labels.node group by edges.a
+                    union all
+                    select edges.b, min(labels.label)
+                    from edges inner join labels on edges.a = labels.node group by edges.b
+                    union all
+                    select node, label from labels
+                )
+                select node, min(label) as label from best group by node;
+                select count(*) from relabelled inner join labels using (node)
+                where relabelled.label <> labels.label
+                """
+            ).fetchone()[0]
+            con.execute("create or replace temp table labels as select * from relabelled")
+            if not changed:
+                break
         result.moved_ids = {
             row[0]
             for row in con.execute(
@@ -111,32 +141,38 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
                     select raw_row_key, max(event_date) over (partition by session_key) as last_date
                     from intermediate.int_events_sessionized
                 ),
-                dated as (
+                rows as (
                     select
                         validated.anonymous_id,
                         validated.user_id,
                         coalesce(
+                            labels.label,
+                            coalesce(validated.anonymous_id, 'user:' || validated.user_id),
+                            validated.raw_row_key
+                        ) as person,
+                        coalesce(
                             session_ends.last_date,
-                            least(coalesce(validated.event_date, cast(validated.loaded_at as date)),
-                                cast(validated.loaded_at as date))
-                        ) as retire_date
+                            least(
+                                coalesce(validated.event_date, cast(validated.loaded_at as date)),
+                                cast(validated.loaded_at as date)
+                            )
+                        ) as activity_date
                     from intermediate.int_events_validated as validated
                     left join session_ends
                         on validated.raw_row_key = session_ends.raw_row_key
+                    left join labels
+                        on coalesce(validated.anonymous_id, 'user:' || validated.user_id) = labels.node
                 ),
-                ids as (
-                    select anonymous_id as id, retire_date from dated
-                    union all
-                    select user_id as id, retire_date from dated
+                inactive as (
+                    select person from rows group by person having max(activity_date) < ?
                 )
-                select id
-                from ids
-                where id is not null
-                group by id
-                having max(retire_date) < ?
+                select anonymous_id from rows where person in (select person from inactive)
+                union
+                select user_id from rows where person in (select person from inactive)
                 """,
                 [result.cutoff],
             ).fetchall()
+            if row[0]
         }
     assert len(result.moved_ids) > 20
     _dbt(["build", "--exclude-resource-type", "unit_test"], result.after)
@@ -161,6 +197,32 @@ def test_every_day_keeps_its_counts(built: Built) -> None:
     for table in DAILY:
         assert before[table], f"{table} is empty"
         assert after[table] == before[table], table
+
+
+# Marts whose rows name people (ids, keys), and the run's own records: the others must not change.
+PERSON_LEVEL_COLUMNS = ("user_key", "device_id", "session_key", "session_id", "conversion_key", "event_id")
+
+
+def test_every_aggregate_mart_is_unchanged(built: Built) -> None:
+    """A person is de-identified as a whole, under one key: funnels, paths, cohorts, impact and
+    experiments over the old history are those of the build before the pass."""
+    with duckdb.connect(str(built.after), read_only=True) as con:
+        person_level = {
+            f"marts.{row[0]}"
+            for row in con.execute(
+                "select distinct table_name from information_schema.columns where table_schema = 'marts' "
+                "and (list_contains(?, column_name) or column_name like '%member_key')",
+                [list(PERSON_LEVEL_COLUMNS)],
+            ).fetchall()
+        }
+    differences = table_differences(built.before, built.after, schemas=("marts",))
+    changed = {
+        table: counts
+        for table, counts in differences.items()
+        if table not in person_level and table not in ("marts.data_test_results", "marts.data_test_history")
+    }
+    assert changed == {}
+    assert len(person_level) < 15
 
 
 def test_the_incremental_build_ends_where_a_full_refresh_does(built: Built) -> None:
