@@ -216,7 +216,30 @@ def _raw_rows_of(con: duckdb.DuckDBPyConnection, person: Person) -> dict[str, li
             f"where anonymous_id {IN_LIST} or user_id {IN_LIST}",
             [sorted(person.ids["anonymous_id"]), sorted(person.ids["user_id"])],
         )
+        found[source.raw_table] += _rows_naming(con, source, person.ids["anonymous_id"])
     return found
+
+
+def _rows_naming(con: duckdb.DuckDBPyConnection, source, anonymous_ids: set[str]) -> list[tuple[str, int]]:
+    """(file id, row) of the raw rows that name one of these anonymous ids in the source's own fields
+    (EventSource.raw_identities_sql), whether or not they stage an event: Yandex Metrica visits whose
+    goals the hits already carry, Heap's users, sessions and user_migrations tables. To a fixed point:
+    a Heap migration names the user it merged away, whose rows are the person's too."""
+    if source.raw_identities_sql is None or not anonymous_ids:
+        return []
+    table = f"raw.{quote_identifier(source.raw_table)}"
+    ids = set(anonymous_ids)
+    while True:
+        rows = _values(
+            con,
+            f"select {source.raw_identities_sql}, _file_id, _source_row from {table} "
+            "where list_has_any(" + source.raw_identities_sql + ", ?::varchar[])",
+            [sorted(ids)],
+        )
+        more = {value for values, _, _ in rows for value in values or [] if value} - ids
+        if not more:
+            return [(file_id, row) for _, file_id, row in rows]
+        ids |= more
 
 
 def _person_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str]]]:
@@ -333,6 +356,12 @@ def purge_suppressed(con: duckdb.DuckDBPyConnection, salt: str | None = None) ->
             )
         else:
             continue
+        if source.raw_identities_sql is not None:
+            # Rows that stage no event but name a forgotten id (a Heap users row, a Yandex Metrica visit).
+            condition += (
+                f" or list_has_any(list_transform({source.raw_identities_sql}, "
+                "lambda x: sha256($prefix || x)), (select list(identity_hash) from raw.erased_identities))"
+            )
         deleted = con.execute(f"delete from {table} where {condition}", {"prefix": prefix}).fetchone()[0]
         if deleted:
             removed[f"raw.{source.raw_table}"] = int(deleted)

@@ -208,3 +208,30 @@ def test_vendor_raw_rows_that_stage_several_events_are_found_by_their_raw_row(co
     )
     assert purge_suppressed(con, salt=SALT) == {"raw.yandex_metrica_events": 1}
     assert con.execute("select _source_row from raw.yandex_metrica_events").fetchall() == [(2,)]
+
+
+def test_raw_rows_that_stage_no_event_but_name_the_person_are_erased_too(con) -> None:
+    """Heap's users and user_migrations rows (and a Yandex Metrica visit whose goals the hits carry)
+    stage no event, yet hold the person's ids: forget and the later purge find them by the source's own
+    identity fields, following a migration to the user it merged away."""
+    con.execute(
+        """
+        insert into raw.heap_events values
+            ('{"user_id": "a1", "identity": "u1", "email": "jane@example.com"}', 'users.json', 'hu', 1,
+                now()),
+            ('{"from_user_id": "h-old", "to_user_id": "a1"}', 'migrations.json', 'hm', 1, now()),
+            ('{"user_id": "h-old", "identity": null}', 'users.json', 'hu', 2, now()),
+            ('{"user_id": "a3", "identity": null}', 'users.json', 'hu', 3, now());
+        create view staging.stg_heap__events as
+        select null as anonymous_id, null as user_id, _file_id, _source_row from raw.heap_events where false;
+        """
+    )
+    erase(con, erasure.resolve_person(con, ["u1"], []), salt=SALT)
+    assert con.execute("select record from raw.heap_events").fetchall() == [
+        ('{"user_id": "a3", "identity": null}',)
+    ]
+    con.execute(
+        """insert into raw.heap_events values ('{"user_id": "a2", "identity": null}', 'u2', 'u2', 1, now())"""
+    )
+    assert purge_suppressed(con, salt=SALT) == {"raw.heap_events": 1}
+    assert con.execute("select count(*) from raw.heap_events").fetchone()[0] == 1
