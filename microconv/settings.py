@@ -32,7 +32,7 @@ source applied. Settings also builds the environment of dbt and of every other s
 | MICROCONV_MIXPANEL_TIMEZONE | UTC (Mixpanel project time zone, IANA; dbt var mixpanel_timezone) |
 | MICROCONV_YANDEX_METRICA_TIMEZONE | Europe/Moscow (Metrica counter time zone, IANA; dbt var ...) |
 | MICROCONV_REPORTING_TIMEZONE | UTC (dates, weeks, daily partitions; IANA; dbt var reporting_timezone) |
-| MICROCONV_USER_LEVEL_RETENTION_DAYS | unset: keep ids; N: older events lose them (retention.py) |
+| MICROCONV_USER_LEVEL_RETENTION_DAYS | unset: keep ids; N: people unseen N days lose them |
 | MICROCONV_BEST_EFFORT       | unset: a rejected landing file fails the run; 1: build from the rest |
 | MICROCONV_LOCK_TIMEOUT_SECONDS | 600 (wait for another run or process holding the warehouse) |
 | MICROCONV_VERBOSE           | unset: calm console; 1: Dagster's INFO log and dbt's line per node |
@@ -86,7 +86,7 @@ class Settings:
     yandex_metrica_timezone: str = "Europe/Moscow"
     # The time zone of every date, day, week and cohort column and of the daily partitions and schedule.
     reporting_timezone: str = "UTC"
-    # Days of user-level detail kept (retention.py); None keeps identifiers for ever.
+    # Days a person may go unseen before losing their identifiers (retention.py); None: kept for ever.
     user_level_retention_days: int | None = None
     # The sources the models read (MICROCONV_EVENT_SOURCES, dbt var event_sources, comma-separated).
     event_sources: tuple[str, ...] = ("microconv",)

@@ -3,6 +3,7 @@ hash, once), dbt builds in the same file, and readers read that file."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,9 +66,11 @@ def deidentify_old_events(con: duckdb.DuckDBPyConnection, settings: Settings, lo
     report = apply_retention(con, settings.user_level_retention_days, today, settings.reporting_timezone)
     if report.events:
         log.info(
-            f"User-level retention: {report.events:,} events of sessions that ended before "
+            f"User-level retention: {report.events:,} events of people not seen since before "
             f"{report.cutoff} lost their identifiers ({report.total:,} raw rows moved)."
         )
+        # MetricFlow's private copy still names them: `microconv metrics` makes a new one (as after forget).
+        shutil.rmtree(settings.metricflow_dir, ignore_errors=True)
     return {
         "retention_days": settings.user_level_retention_days,
         "cutoff_date": str(report.cutoff),

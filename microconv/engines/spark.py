@@ -310,6 +310,11 @@ class SparkEngine:
         """Nothing is copied: the `stage_landing_files` run-operation (dbt-spark's own process) makes
         the raw tables views over the landing files."""
         settings, staged = self.settings, StagedRaw()
+        if settings.user_level_retention_days:
+            log.warning(
+                "MICROCONV_USER_LEVEL_RETENTION_DAYS is set, but Spark reads the landing files as they are: "
+                "retention there is the landing files' own lifecycle (docs/privacy.md, Retention)."
+            )
         check_landing_dirs(settings.landing_dir, settings.event_sources, settings.landing_dir_overrides)
         spend_path, spend_rows, spend_rejected = write_spend_parquet(settings)
         arguments = json.dumps({**landing_views_args(settings), "spend_path": spend_path})

@@ -11,8 +11,8 @@
     Incremental by device (int_devices_reprocessed); the windows run over the complete event streams of
     every user with an event on a reprocessed device, so that sessions and numbering equal a full
     refresh, and only the reprocessed devices' rows are written. Every row of a reprocessed device is
-    replaced, so a device whose events all left (the user-level retention pass de-identifies a device's
-    old events into a device of their own) keeps none. -#}
+    replaced, so a device whose events all left (a user-level retention pass, a forgotten person) keeps
+    none. -#}
 {{ keyed_incremental_config(incremental_strategy=replace_reprocessed_devices_strategy()) }}
 
 with

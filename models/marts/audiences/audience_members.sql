@@ -14,8 +14,8 @@ definitions as (
     select * from {{ ref('audience_definitions') }}
 ),
 
--- A de-identified visitor (user-level retention, docs/privacy.md) is one past day of somebody nobody
--- can reach: no audience takes it.
+-- A de-identified person (user-level retention, docs/privacy.md) is somebody nobody can reach: no
+-- audience takes them.
 micro_conversions as (
     select
         user_key,

@@ -1,7 +1,7 @@
 {#- The de-identified events (raw.deidentified_events, written by the user-level retention pass,
-    microconv/retention.py): one row per event, in the columns every source's staging view returns, as
-    that view read the event before its ids were replaced by pseudonyms keyed per day and its e-mail and
-    IP address were dropped. int_events_unioned stacks it with the enabled sources. -#}
+    microconv/retention.py): one row per event of a person not seen for the retention period, in the
+    columns every source's staging view returns, as that view read the event before its ids were
+    replaced by pseudonyms and its e-mail and IP address dropped. int_events_unioned stacks it with the enabled sources. -#}
 
 with
 
