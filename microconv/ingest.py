@@ -423,10 +423,14 @@ def select_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) 
     return archive_select_sql(path) if landing_format(path) == "zip" else record_select_sql(path)
 
 
-def event_times_sql(con: duckdb.DuckDBPyConnection, path: Path, source: EventSource) -> str:
+def event_times_sql(
+    con: duckdb.DuckDBPyConnection, path: Path, source: EventSource, time_zone: str | None = None
+) -> str:
     """One column, `event_at` (timestamptz, null when unparseable), over the rows of one landing file:
-    what the sensor and Spark's freshness check read without opening the warehouse."""
-    return f"select {source.event_at_sql} as event_at from ({select_sql(con, path, source)}) as landed"
+    what the sensor and Spark's freshness check read without opening the warehouse. `time_zone`: the
+    source's wall-clock zone (EventSource.time_zone_in(settings)) for the sources that write one."""
+    at = source.event_at_sql(time_zone)
+    return f"select {at} as event_at from ({select_sql(con, path, source)}) as landed"
 
 
 # What reading a landing file can raise when the file is unreadable (the loader rejects such files).

@@ -34,10 +34,22 @@ class EventSource:
             return staged_row
         return f"({staged_row} // {self.staged_rows_per_raw_row})"
 
-    @property
-    def event_at_sql(self) -> str:
-        """The event time as a timestamptz, null when the text does not parse."""
-        return f"try_cast({self.event_time_sql} as timestamptz)"
+    # The setting (a Settings field) naming the time zone in which event_time_sql is a wall-clock time
+    # without an offset (Yandex Metrica's counter, an older Mixpanel project); None: it is UTC or carries
+    # its offset.
+    local_time_zone_setting: str | None = None
+
+    def event_at_sql(self, time_zone: str | None = None) -> str:
+        """The event time as a timestamptz, null when the text does not parse. `time_zone`: the IANA zone
+        of a source with local_time_zone_setting (the setting's value; UTC when None)."""
+        if self.local_time_zone_setting is None:
+            return f"try_cast({self.event_time_sql} as timestamptz)"
+        zone = (time_zone or "UTC").replace("'", "''")
+        return f"timezone('{zone}', try_cast({self.event_time_sql} as timestamp))"
+
+    def time_zone_in(self, settings: object) -> str | None:
+        """This source's wall-clock time zone in `settings` (None when its times carry their zone)."""
+        return getattr(settings, self.local_time_zone_setting) if self.local_time_zone_setting else None
 
     @property
     def is_contract(self) -> bool:
@@ -91,13 +103,17 @@ VENDORS: tuple[EventSource, ...] = (
         "mixpanel",
         "mixpanel_events",
         "Mixpanel raw export",
-        _epoch_seconds("json_extract_string(record, '$.properties.time')"),
+        # Projects created before 2023 write `time` as seconds in the project's time zone.
+        "timezone('UTC', " + _epoch_seconds("json_extract_string(record, '$.properties.time')") + ")",
+        local_time_zone_setting="mixpanel_timezone",
     ),
     EventSource(
         "yandex_metrica",
         "yandex_metrica_events",
         "Yandex Metrica Logs API",
         _first_text('$."ym:pv:dateTime"', '$."ym:s:dateTime"'),
+        # ym:pv:dateTime is the counter's local time, without an offset.
+        local_time_zone_setting="yandex_metrica_timezone",
         # stg_yandex_metrica__events: _source_row * 1000 + event_position.
         staged_rows_per_raw_row=1000,
         # A visit whose goals the hits already carry stages no event.

@@ -25,30 +25,35 @@ from . import BuildPlan, BuildStep, DbtSelection, StagedRaw
 if TYPE_CHECKING:
     from dagster_dbt import DbtCliResource
 
-_LANDED_SQL = "\n    union all\n    ".join(
-    f"select {source.event_at_sql} as event_at, _ingested_at from raw.{source.raw_table}"
-    for source in EVENT_SOURCES.values()
-)
-# Over every source's raw table (a vendor-only warehouse has an empty raw.events) and the file registry
-# (a load of files without rows is still a load).
-RAW_FRESHNESS_SQL = f"""
-with landed as (
-    {_LANDED_SQL}
-)
-select
-    (select max(event_at) filter (where event_at <= now() + interval 1 hour) from landed) as newest_event_at,
-    greatest(
-        (select max(_ingested_at) from landed),
-        (select max(ingested_at) from raw.loaded_files)
-    ) as newest_load_at
-"""
+
+def raw_freshness_sql(settings: Settings) -> str:
+    """The newest event (not in the future) and the newest load over every source's raw table (a
+    vendor-only warehouse has an empty raw.events) and the file registry (a load of files without rows
+    is still a load)."""
+    landed = "\n    union all\n    ".join(
+        f"select {source.event_at_sql(source.time_zone_in(settings))} as event_at, _ingested_at "
+        f"from raw.{source.raw_table}"
+        for source in EVENT_SOURCES.values()
+    )
+    return f"""
+    with landed as (
+        {landed}
+    )
+    select
+        (select max(event_at) filter (where event_at <= now() + interval 1 hour) from landed)
+            as newest_event_at,
+        greatest(
+            (select max(_ingested_at) from landed),
+            (select max(ingested_at) from raw.loaded_files)
+        ) as newest_load_at
+    """
 
 
-def new_rows_by_day_sql(source: EventSource) -> str:
+def new_rows_by_day_sql(source: EventSource, time_zone: str | None = None) -> str:
     return f"""
     select
         coalesce(
-            cast({source.event_at_sql} as date)::varchar, 'unparseable'
+            cast({source.event_at_sql(time_zone)} as date)::varchar, 'unparseable'
         ) as event_day,
         count(*) as rows
     from raw.{source.raw_table}
@@ -113,7 +118,13 @@ class DuckDBEngine:
             for source, landing_dir, report in loads:
                 total_rows = con.execute(f"select count(*) from raw.{source.raw_table}").fetchone()[0]
                 names = [source_name(Path(path), landing_dir) for path, _ in report.loaded]
-                by_day = con.execute(new_rows_by_day_sql(source), [names]).fetchall() if names else []
+                by_day = (
+                    con.execute(
+                        new_rows_by_day_sql(source, source.time_zone_in(settings)), [names]
+                    ).fetchall()
+                    if names
+                    else []
+                )
                 for path, error in report.rejected:
                     log.error(f"Rejected landing file {path}: {error}")
                 log.info(
@@ -156,7 +167,7 @@ class DuckDBEngine:
     def newest_landed(self) -> tuple[datetime | None, datetime | None]:
         with connect(self.settings.duckdb_path, read_only=True) as con:
             con.execute("set timezone = 'UTC'")
-            return con.execute(RAW_FRESHNESS_SQL).fetchone()
+            return con.execute(raw_freshness_sql(self.settings)).fetchone()
 
     def raw_records(
         self, source: EventSource, query: Callable[[str], str], parameters: list[Any]

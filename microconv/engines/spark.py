@@ -357,9 +357,10 @@ class SparkEngine:
                 recent = recent_files(self.settings, source)
                 for path in recent:
                     try:
+                        times = event_times_sql(con, path, source, source.time_zone_in(self.settings))
                         event_at = con.execute(
                             "select max(event_at) filter (where event_at <= now() + interval 1 hour) "
-                            f"from ({event_times_sql(con, path, source)}) as times"
+                            f"from ({times}) as times"
                         ).fetchone()[0]
                     except UNREADABLE_FILE_ERRORS:
                         continue  # an unreadable file fails the build, with its own message

@@ -89,6 +89,28 @@ def test_the_sensor_dates_new_files_in_local_days(tmp_path: Path) -> None:
     assert event_day_range([landing], first, last, time_zone=WARSAW) == (date(2026, 3, 28), date(2026, 3, 29))
 
 
+def test_sources_writing_local_wall_clock_times_are_dated_in_their_own_zone(tmp_path: Path) -> None:
+    """Yandex Metrica writes ym:pv:dateTime in the counter's zone and older Mixpanel projects write
+    `time` in the project's: the sensor reads them as that zone's wall clock, not as UTC."""
+    from microconv.sources import EVENT_SOURCES
+
+    yandex = tmp_path / "hits.jsonl"
+    # 01:30 in Moscow (UTC+3) on 03-02 is 22:30 UTC on 03-01.
+    yandex.write_text('{"ym:pv:dateTime": "2026-03-02 01:30:00", "ym:pv:clientID": "1"}\n')
+    mixpanel = tmp_path / "mixpanel.jsonl"
+    # 1772415000 is 2026-03-02 01:30:00 read as UTC: a Moscow project's 01:30, i.e. 22:30 UTC on 03-01.
+    mixpanel.write_text('{"event": "x", "properties": {"time": 1772415000, "distinct_id": "1"}}\n')
+    first, last = date(2026, 1, 1), date(2026, 12, 31)
+    for path, source in ((yandex, EVENT_SOURCES["yandex_metrica"]), (mixpanel, EVENT_SOURCES["mixpanel"])):
+        os.utime(path, (1.0, 1.0))
+        assert event_day_range([path], first, last, source) == (date(2026, 3, 2), date(2026, 3, 2))
+        moscow = event_day_range([path], first, last, source, source_time_zone="Europe/Moscow")
+        assert moscow == (date(2026, 3, 1), date(2026, 3, 1)), source.name
+        # The same instant in the reporting time zone Europe/Moscow is the 2nd again.
+        local = event_day_range([path], first, last, source, "Europe/Moscow", "Europe/Moscow")
+        assert local == (date(2026, 3, 2), date(2026, 3, 2))
+
+
 def test_a_new_reporting_time_zone_rebuilds_the_history(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

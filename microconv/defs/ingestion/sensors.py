@@ -94,9 +94,11 @@ def event_day_range(
     last_day: date,
     source: EventSource = CONTRACT,
     time_zone: str = "UTC",
+    source_time_zone: str | None = None,
 ) -> tuple[date, date] | None:
     """First and last event day within the partitions over the readable files, else None. Days are
-    local dates of `time_zone` (the reporting time zone: the partitions' days)."""
+    local dates of `time_zone` (the reporting time zone: the partitions' days); `source_time_zone` is
+    the zone the source writes wall-clock times in (EventSource.time_zone_in), for those that do."""
     days: list[date] = []
     with landing_reader() as con:
         for path in files:
@@ -106,7 +108,7 @@ def event_day_range(
                     select min(event_day), max(event_day)
                     from (
                         select cast(timezone(?, event_at) as date) as event_day
-                        from ({event_times_sql(con, path, source)}) as times
+                        from ({event_times_sql(con, path, source, source_time_zone)}) as times
                     ) as parsed
                     where event_day between ? and ?
                     """,
@@ -149,6 +151,7 @@ def new_landing_files(context: SensorEvaluationContext, settings: ResourceParam[
             yesterday,
             source,
             settings.reporting_timezone,
+            source.time_zone_in(settings),
         )
         for source in EVENT_SOURCES.values()
     ]
