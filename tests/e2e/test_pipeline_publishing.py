@@ -52,7 +52,7 @@ DRAWN_TRACE = re.compile(r'class="(point|trace bars|trace scatter|funnel|trace f
 def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline, tmp_path: Path) -> None:
     """Every page (tab) of the dashboard opens in headless Chromium with each of its sections drawn with
     data and no console error; a screenshot of each page at 1400 px wide is saved in tmp_path."""
-    from tests.browser import render, screenshot
+    from tests.browser import Browser
 
     result, _, _, _, _ = pipeline
     materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
@@ -61,15 +61,21 @@ def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline
     source = report.read_text(encoding="utf-8")
     # Self-contained: plotly.js is inline, nothing is fetched from a CDN or any other URL.
     assert not re.search(r"<script[^>]+src=|<link[^>]+href=", source)
+    with Browser(width=1400) as browser:
+        _check_report_pages(browser, report, tmp_path)
+
+
+def _check_report_pages(browser, report: Path, tmp_path: Path) -> None:
+    dashboard = browser.open(report)
     for page_key, expected in REPORT_PAGES.items():
-        page = render(report, fragment=page_key)
+        dom = dashboard.show(page_key)
         # The tab is the one shown.
-        assert re.search(rf'<div class="page active" id="page-{page_key}"', page.dom), page_key
+        assert re.search(rf'<div class="page active" id="page-{page_key}"', dom), page_key
         sections = {
             key: (section_page, int(charts), body)
             for key, section_page, charts, body in re.findall(
                 r'<section id="([^"]+)" data-page="([^"]+)" data-charts="(\d+)">(.*?)</section>',
-                page.dom,
+                dom,
                 re.S,
             )
         }
@@ -90,13 +96,13 @@ def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline
                 assert charts >= 1 and DRAWN_TRACE.search(body), key
         if page_key == "overview":
             # The key numbers are computed in the page for the default period (last 28 days).
-            tiles = re.findall(r'<div class="tile"><span class="label">([^<]+)</span>', page.dom)
+            tiles = re.findall(r'<div class="tile"><span class="label">([^<]+)</span>', dom)
             assert {"sessions", "converting sessions", "macro-conversions"} <= set(tiles), tiles
             assert any(label.startswith("revenue in ") for label in tiles), tiles
-            assert "previous 28 days" in page.dom
-        assert '<ul id="report-errors"></ul>' in page.dom, page_key
-        assert page.console == [], (page_key, page.console)
-        shot = screenshot(report, tmp_path / f"dashboard-{page_key}.png", fragment=page_key)
+            assert "previous 28 days" in dom
+        assert '<ul id="report-errors"></ul>' in dom, page_key
+        assert dashboard.console == [], (page_key, dashboard.console)
+        shot = dashboard.screenshot(tmp_path / f"dashboard-{page_key}.png")
         assert shot.read_bytes().startswith(b"\x89PNG"), shot
     # The page's own arithmetic agrees with shaping.py on the published copy: sessions of the last 28 days,
     # and the top movers of the last 7 days on mobile.
@@ -106,27 +112,26 @@ def test_report_draws_every_section_without_errors_in_headless_chromium(pipeline
     data = read_report_data(report.with_name("microconv.duckdb"))
     latest = data["latest_day"][0]["latest_session_date"]
     start, end = shaping.period(latest, 28)
-    overview = render(report, fragment="overview")
-    shown = re.search(r'<span class="label">sessions</span><b>([0-9,]+)</b>', overview.dom)
+    overview = dashboard.show("overview")
+    shown = re.search(r'<span class="label">sessions</span><b>([0-9,]+)</b>', overview)
     assert shown and int(shown.group(1).replace(",", "")) == shaping.sum_in_period(
         data["session_cube"], "sessions", start, end
     )
-    page = render(report, fragment="micro", query="range=7&device=mobile")
+    filtered = browser.open(report, query="range=7&device=mobile")
+    dom = filtered.show("micro")
     start, end = shaping.period(latest, 7)
     mobile = [row for row in data["micro_cube"] if row["device"] == "mobile"]
     expected = [
         (row["micro_conversion"], f"{row['current']:,.0f}", f"{row['previous']:,.0f}")
         for row in shaping.top_movers(mobile, start, end)
     ]
-    table = re.search(r'id="top-movers">.*?<tbody>(.*?)</tbody>', page.dom, re.S).group(1)
+    table = re.search(r'id="top-movers">.*?<tbody>(.*?)</tbody>', dom, re.S).group(1)
     cells = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
     assert [tuple(row[:3]) for row in cells] == expected
-    assert re.search(
-        r'<span id="f-summary">[0-9-]+ to [0-9-]+ \(7 days\), all channels, mobile</span>', page.dom
-    )
-    assert re.search(r'<table class="sortable" id="top-movers"><caption>[^<]*7 days[^<]*</caption>', page.dom)
-    assert re.search(r'id="top-movers">.*?<tbody><tr>', page.dom, re.S)
-    assert '<ul id="report-errors"></ul>' in page.dom and page.console == [], page.console
+    assert re.search(r'<span id="f-summary">[0-9-]+ to [0-9-]+ \(7 days\), all channels, mobile</span>', dom)
+    assert re.search(r'<table class="sortable" id="top-movers"><caption>[^<]*7 days[^<]*</caption>', dom)
+    assert re.search(r'id="top-movers">.*?<tbody><tr>', dom, re.S)
+    assert '<ul id="report-errors"></ul>' in dom and filtered.console == [], filtered.console
 
 
 DASHBOARD_QUERIES = Path(__file__).resolve().parents[2] / "bi" / "queries"
