@@ -31,39 +31,13 @@ import duckdb
 from .erasure import ERASURE_DDL, purge_suppressed
 from .progress import progress_bar
 from .retention import RETENTION_DDL
-from .sources import CONTRACT, EVENT_SOURCES, VENDORS, EventSource
+from .sources import CONTRACT, CONTRACT_COLUMNS, EVENT_SOURCES, VENDORS, EventSource
 from .sql import quote_literal
 
 if TYPE_CHECKING:
     from .settings import Settings
 
 log = logging.getLogger(__name__)
-
-CONTRACT_COLUMNS: tuple[str, ...] = (
-    "event_id",
-    "event_name",
-    "event_timestamp",
-    "anonymous_id",
-    "user_id",
-    "session_id",
-    "page_url",
-    "page_path",
-    "page_referrer",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "device_category",
-    "country",
-    "user_agent",
-    "ip_address",
-    "email",
-    # Optional: the event's analytics consent (granted / denied, or true/false, yes/no, 1/0); docs/privacy.md.
-    "consent_analytics",
-    "properties",
-    "loaded_at",
-)
 
 LANDING_SUFFIXES: tuple[str, ...] = (
     ".parquet",

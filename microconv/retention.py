@@ -50,7 +50,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from .sources import EVENT_SOURCES, EventSource
+from .sources import CONTRACT_COLUMNS, EVENT_SOURCES, EventSource
 from .sql import quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
@@ -62,28 +62,7 @@ PSEUDONYM_PREFIX = "deidentified:"
 STREAM_COLUMNS: tuple[str, ...] = (
     "event_source",
     "source_event_name",
-    "event_id",
-    "event_name",
-    "event_timestamp",
-    "anonymous_id",
-    "user_id",
-    "session_id",
-    "page_url",
-    "page_path",
-    "page_referrer",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "device_category",
-    "country",
-    "user_agent",
-    "ip_address",
-    "email",
-    "consent_analytics",
-    "properties",
-    "loaded_at",
+    *CONTRACT_COLUMNS,
     "_source_file",
     "_file_id",
     "_source_row",

@@ -11,6 +11,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# The event contract's columns (docs/event-contract.md), in raw.events' order.
+CONTRACT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "event_name",
+    "event_timestamp",
+    "anonymous_id",
+    "user_id",
+    "session_id",
+    "page_url",
+    "page_path",
+    "page_referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "device_category",
+    "country",
+    "user_agent",
+    "ip_address",
+    "email",
+    # Optional: the event's analytics consent (granted / denied, or true/false, yes/no, 1/0); docs/privacy.md.
+    "consent_analytics",
+    "properties",
+    "loaded_at",
+)
+
 
 @dataclass(frozen=True)
 class EventSource:

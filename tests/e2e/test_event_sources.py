@@ -10,10 +10,7 @@
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -23,6 +20,7 @@ from microconv.generator import GeneratorConfig, generate
 from microconv.generator.catalog import custom_event_names
 from microconv.generator.vendors import MIXPANEL_DEMO_TIMEZONE, YANDEX_METRICA_DEMO_TIMEZONE
 from microconv.ingest import load_event_sources
+from tests.dbt_subprocess import run_dbt
 from tests.warehouse_compare import table_differences
 
 pytestmark = pytest.mark.e2e
@@ -73,23 +71,15 @@ order by source_file, source_row
 
 
 def _dbt(arguments: list[str], database: Path, sources: str, mixpanel_timezone: str = "UTC") -> None:
-    """Run dbt on one warehouse file with these event sources (and Mixpanel project time zone); its own
-    target dir keeps the project's parse (used by the Dagster tests) untouched."""
-    env = {
-        **os.environ,
-        "MICROCONV_DUCKDB_PATH": str(database),
-        "MICROCONV_EVENT_SOURCES": sources,
-        "MICROCONV_MIXPANEL_TIMEZONE": mixpanel_timezone,
-        # The Metrica counter of the fixture and of the demo writes its times in Berlin time.
-        "MICROCONV_YANDEX_METRICA_TIMEZONE": YANDEX_METRICA_DEMO_TIMEZONE,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *arguments, "--target-path", str(database.parent / "target")]
-    completed = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900, check=False
+    """dbt on one warehouse file with these event sources and Mixpanel project time zone; the Metrica
+    counter of the fixture and of the demo writes its times in Berlin time."""
+    run_dbt(
+        arguments,
+        database,
+        sources,
+        mixpanel_timezone=mixpanel_timezone,
+        yandex_metrica_timezone=YANDEX_METRICA_DEMO_TIMEZONE,
     )
-    assert completed.returncode == 0, completed.stdout[-4000:]
 
 
 def _load(landing_root: Path, database: Path) -> None:

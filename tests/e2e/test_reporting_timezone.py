@@ -7,9 +7,6 @@ checked against Python's zoneinfo, an oracle independent of the SQL.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,10 +16,10 @@ import pytest
 
 from microconv.generator import GeneratorConfig, generate
 from microconv.ingest import load_event_sources
+from tests.dbt_subprocess import run_dbt
 
 pytestmark = pytest.mark.e2e
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEMO = GeneratorConfig(events=5_000, days=7)
 ZONES = ("UTC", "Europe/Warsaw")
 # Per daily mart: the grouping columns (not dates) and the additive measures whose sum over all days
@@ -56,20 +53,8 @@ TOTALS = {
 
 
 def _dbt(arguments: list[str], database: Path, time_zone: str) -> None:
-    """Run dbt on one warehouse file in this reporting time zone, with its own target directory."""
-    env = {
-        **os.environ,
-        "MICROCONV_DUCKDB_PATH": str(database),
-        "MICROCONV_EVENT_SOURCES": "microconv",
-        "MICROCONV_REPORTING_TIMEZONE": time_zone,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *arguments, "--target-path", str(database.parent / "target")]
-    completed = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    assert completed.returncode == 0, completed.stdout[-4000:]
+    """dbt on one warehouse file in this reporting time zone."""
+    run_dbt(arguments, database, reporting_timezone=time_zone)
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,7 @@ de-identified, then built again incrementally, and once more as a full refresh.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,11 +20,11 @@ import pytest
 from microconv.generator import GeneratorConfig, generate
 from microconv.ingest import load_event_sources
 from microconv.retention import PSEUDONYM_PREFIX, apply_retention
+from tests.dbt_subprocess import run_dbt
 from tests.warehouse_compare import table_differences
 
 pytestmark = pytest.mark.e2e
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEMO = GeneratorConfig(events=4_000, days=10)
 RETENTION_DAYS = 5
 # Per daily mart: its day and the counts a day keeps when its people lose their ids (all of them: a
@@ -50,18 +47,7 @@ DAILY = {
 
 
 def _dbt(arguments: list[str], database: Path) -> None:
-    env = {
-        **os.environ,
-        "MICROCONV_DUCKDB_PATH": str(database),
-        "MICROCONV_EVENT_SOURCES": "microconv",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *arguments, "--target-path", str(database.parent / "target")]
-    completed = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    assert completed.returncode == 0, completed.stdout[-4000:]
+    run_dbt(arguments, database)
 
 
 RUN = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
