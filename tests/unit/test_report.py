@@ -61,19 +61,24 @@ def test_a_funnel_has_its_steps_with_both_rates_labelled_and_both_breakdowns() -
     assert "of step 1" in breakdown.data[0].hovertemplate
 
 
+# A significant micro_conversion_impact row (lift and micro_conversion left to each test).
+IMPACT_ROW = {
+    "macro_conversion": "purchase",
+    "users_with": 10,
+    "macro_rate_with": 0.2,
+    "macro_rate_without": 0.1,
+    "odds_ratio": 2.2,
+    "odds_ratio_ci_low": 1.1,
+    "odds_ratio_ci_high": 4.0,
+    "p_value": 0.01,
+    "q_value": 0.02,
+    "is_significant": True,
+    "is_small_sample": False,
+}
+
+
 def test_impact_leaves_out_rows_a_log_axis_cannot_show() -> None:
-    base = {
-        "macro_conversion": "purchase",
-        "users_with": 10,
-        "macro_rate_with": 0.2,
-        "macro_rate_without": 0.1,
-        "odds_ratio": 2.2,
-        "odds_ratio_ci_low": 1.1,
-        "odds_ratio_ci_high": 4.0,
-        "p_value": 0.01,
-        "is_significant": True,
-        "is_small_sample": False,
-    }
+    base = {key: value for key, value in IMPACT_ROW.items() if key != "q_value"}
     rows = [
         {**base, "micro_conversion": "add_to_cart", "lift": 2.0},
         {**base, "micro_conversion": "never_converts", "lift": 0.0},
@@ -86,19 +91,7 @@ def test_impact_leaves_out_rows_a_log_axis_cannot_show() -> None:
 
 
 def test_funnel_steps_are_ranked_apart_from_supporting_micro_conversions() -> None:
-    base = {
-        "macro_conversion": "purchase",
-        "users_with": 10,
-        "macro_rate_with": 0.2,
-        "macro_rate_without": 0.1,
-        "odds_ratio": 2.2,
-        "odds_ratio_ci_low": 1.1,
-        "odds_ratio_ci_high": 4.0,
-        "p_value": 0.01,
-        "q_value": 0.02,
-        "is_significant": True,
-        "is_small_sample": False,
-    }
+    base = IMPACT_ROW
     rows = [
         {**base, "micro_conversion": "view_item", "lift": 3.0},
         {**base, "micro_conversion": "faq_view", "lift": 0.5},
