@@ -41,7 +41,7 @@ from pathlib import Path
 import duckdb
 
 from .settings import pii_salt
-from .sources import EVENT_SOURCES
+from .sources import EVENT_SOURCES, EventSource
 from .sql import quote_identifier
 
 ERASURE_HASH_PREFIX = "microconv-erasure:"
@@ -130,7 +130,7 @@ class ErasureReport:
         return sum(self.rows_removed.values())
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         con.execute(
             "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
@@ -151,7 +151,7 @@ def resolve_person(
     person = Person()
     person.add("user_id", user_ids)
     person.add("anonymous_id", anonymous_ids)
-    if _table_exists(con, "intermediate", "int_users_stitched"):
+    if table_exists(con, "intermediate", "int_users_stitched"):
         changed = True
         while changed:
             rows = _values(
@@ -182,7 +182,7 @@ def resolve_person(
         "device_id", person.ids["anonymous_id"] | {f"user:{user_id}" for user_id in person.ids["user_id"]}
     )
     for kind, (schema, table, key_columns) in DERIVED_IDS.items():
-        if not _table_exists(con, schema, table):
+        if not table_exists(con, schema, table):
             continue
         condition = " or ".join(f"{column} {IN_LIST}" for column in key_columns)
         parameters = [sorted(person.ids[PERSON_COLUMNS[column]]) for column in key_columns]
@@ -197,13 +197,13 @@ def _raw_rows_of(con: duckdb.DuckDBPyConnection, person: Person) -> dict[str, li
     found: dict[str, list[tuple[str, int]]] = {}
     for source in EVENT_SOURCES.values():
         # The contract's raw rows carry the ids in their own columns (PERSON_COLUMNS).
-        if source.is_contract or not _table_exists(con, "raw", source.raw_table):
+        if source.is_contract or not table_exists(con, "raw", source.raw_table):
             continue
         loaded = con.execute(f"select count(*) from raw.{quote_identifier(source.raw_table)}").fetchone()[0]
         if not loaded:
             continue
         view = f"stg_{source.name}__events"
-        if not _table_exists(con, "staging", view):
+        if not table_exists(con, "staging", view):
             raise ErasureError(
                 f"raw.{source.raw_table} holds {loaded:,} rows but its staging view staging.{view} does "
                 "not exist yet, so the person's rows in it cannot be found: run `microconv run` once, "
@@ -220,26 +220,45 @@ def _raw_rows_of(con: duckdb.DuckDBPyConnection, person: Person) -> dict[str, li
     return found
 
 
-def _rows_naming(con: duckdb.DuckDBPyConnection, source, anonymous_ids: set[str]) -> list[tuple[str, int]]:
-    """(file id, row) of the raw rows that name one of these anonymous ids in the source's own fields
-    (EventSource.raw_identities_sql), whether or not they stage an event: Yandex Metrica visits whose
-    goals the hits already carry, Heap's users, sessions and user_migrations tables. To a fixed point:
-    a Heap migration names the user it merged away, whose rows are the person's too."""
+def ids_named_with(
+    con: duckdb.DuckDBPyConnection, source: EventSource, anonymous_ids: set[str], condition: str = "true"
+) -> set[str]:
+    """These anonymous ids and every other id named beside one of them in a raw row of `source` (its
+    own fields, EventSource.raw_identities_sql; rows matching `condition`, SQL over the raw table
+    `raw_rows`), to a fixed point: a Heap migration names the user it merged away, whose rows are the
+    person's too. Empty for a source whose raw rows all stage events."""
     if source.raw_identities_sql is None or not anonymous_ids:
-        return []
+        return set()
     table = f"raw.{quote_identifier(source.raw_table)}"
     ids = set(anonymous_ids)
     while True:
         rows = _values(
             con,
-            f"select {source.raw_identities_sql}, _file_id, _source_row from {table} "
-            "where list_has_any(" + source.raw_identities_sql + ", ?::varchar[])",
+            f"select {source.raw_identities_sql} from {table} as raw_rows "
+            f"where list_has_any({source.raw_identities_sql}, ?::varchar[]) and ({condition})",
             [sorted(ids)],
         )
-        more = {value for values, _, _ in rows for value in values or [] if value} - ids
+        more = {value for (values,) in rows for value in values or [] if value} - ids
         if not more:
-            return [(file_id, row) for _, file_id, row in rows]
+            return ids
         ids |= more
+
+
+def _rows_naming(
+    con: duckdb.DuckDBPyConnection, source: EventSource, anonymous_ids: set[str]
+) -> list[tuple[str, int]]:
+    """(file id, row) of the raw rows that name the person in the source's own fields, whether or not
+    they stage an event: Yandex Metrica visits whose goals the hits already carry, Heap's users,
+    sessions and user_migrations tables."""
+    ids = ids_named_with(con, source, anonymous_ids)
+    if not ids:
+        return []
+    return _values(
+        con,
+        f"select _file_id, _source_row from raw.{quote_identifier(source.raw_table)} "
+        f"where list_has_any({source.raw_identities_sql}, ?::varchar[])",
+        [sorted(ids)],
+    )
 
 
 def _person_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str]]]:
@@ -343,12 +362,12 @@ def purge_suppressed(con: duckdb.DuckDBPyConnection, salt: str | None = None) ->
 
     removed: dict[str, int] = {}
     for source in EVENT_SOURCES.values():
-        if not _table_exists(con, "raw", source.raw_table):
+        if not table_exists(con, "raw", source.raw_table):
             continue
         table = f"raw.{quote_identifier(source.raw_table)}"
         if source.is_contract:
             condition = f"{suppressed('anonymous_id')} or {suppressed('user_id')}"
-        elif _table_exists(con, "staging", f"stg_{source.name}__events"):
+        elif table_exists(con, "staging", f"stg_{source.name}__events"):
             condition = (
                 f"(_file_id, _source_row) in (select _file_id, {source.raw_row_sql('_source_row')} "
                 f"from staging.{quote_identifier(f'stg_{source.name}__events')} "

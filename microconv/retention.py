@@ -30,10 +30,10 @@ What a pass does, in one transaction (under the run lock, at the start of a run,
    original file, and deletes the raw rows they came from, the raw rows that stage no event but name
    the same people (EventSource.raw_identities_sql: Yandex Metrica visits, Heap's users, sessions and
    user_migrations), and their rows in int_events_validated.
-3. Removes the devices left without events from the device-keyed models, and queues any other device of
-   the people involved (raw.retention_reprocess_devices, until the run that rebuilds it commits); the
-   build validates the de-identified rows as a new file. The incremental build ends where a full
-   refresh of the same raw tables does.
+3. Removes their devices from the device-keyed models (a person moves whole, so none of their devices
+   keeps an event: what rebuilding a device without events does); the build validates the
+   de-identified rows as a new file and reprocesses their new devices. The incremental build ends where
+   a full refresh of the same raw tables does.
 4. Logs the pass in raw.retention_log: when, the cutoff, rows moved per raw table. No id, no key.
 
 The pass needs the previous run's staging views and event models, so a new warehouse's first run keeps
@@ -50,6 +50,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
+from .erasure import ids_named_with, table_exists
 from .sources import CONTRACT_COLUMNS, EVENT_SOURCES, EventSource
 from .sql import quote_identifier, quote_literal
 
@@ -108,10 +109,6 @@ create schema if not exists raw;
 create table if not exists raw.deidentified_events (
     {", ".join(f"{column} {_TYPES.get(column, 'varchar')}" for column in STREAM_COLUMNS)}
 );
-create table if not exists raw.retention_reprocess_devices (
-    device_id varchar not null,
-    file_id varchar not null
-);
 create table if not exists raw.retention_log (
     applied_at timestamp not null,
     cutoff_date date not null,
@@ -120,8 +117,8 @@ create table if not exists raw.retention_log (
 );
 """
 
-# The models kept per device (delete+insert on device_id; macros/incremental.sql): a device whose
-# every event the pass moves leaves them at once.
+# The models kept per device (delete+insert on device_id; macros/incremental.sql): the devices of the
+# people a pass de-identifies leave them at once.
 DEVICE_KEYED_MODELS = (
     ("intermediate", "int_events_sessionized"),
     ("core", "fct_sessions"),
@@ -154,15 +151,6 @@ def cutoff_date(today: date, retention_days: int) -> date:
     if retention_days < 1:
         raise ValueError(f"user-level retention must be at least 1 day, not {retention_days}")
     return today - timedelta(days=retention_days)
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()
-    )
 
 
 def _row_date_sql(timezone: str) -> str:
@@ -241,7 +229,7 @@ def _load_persons(con: duckdb.DuckDBPyConnection) -> None:
 def apply_retention(
     con: duckdb.DuckDBPyConnection, retention_days: int, today: date, timezone: str = "UTC"
 ) -> RetentionReport:
-    """De-identify every event whose session ended before `cutoff_date(today, retention_days)`: see
+    """De-identify the people with no activity on or after `cutoff_date(today, retention_days)`: see
     the module's docstring. `today` is the local date of the run in the reporting time zone
     `timezone` (an IANA name, settings.reporting_timezone). Returns
     what moved; nothing changes on an error (one transaction). A warehouse whose event models were
@@ -250,14 +238,14 @@ def apply_retention(
     cutoff = cutoff_date(today, retention_days)
     ensure_retention_tables(con)
     report = RetentionReport(cutoff, {}, 0)
-    if not all(_exists(con, *model) for model in (VALIDATED, SESSIONIZED, STITCHED)):
+    if not all(table_exists(con, *model) for model in (VALIDATED, SESSIONIZED, STITCHED)):
         log.info("User-level retention waits for the first build (no event models yet).")
         return report
     sources = []
     for source in EVENT_SOURCES.values():
         if not con.execute(f"select count(*) from raw.{quote_identifier(source.raw_table)}").fetchone()[0]:
             continue
-        if not _exists(con, "staging", f"stg_{source.name}__events"):
+        if not table_exists(con, "staging", f"stg_{source.name}__events"):
             log.warning(
                 "User-level retention skips raw.%s until a run builds its staging view.", source.raw_table
             )
@@ -288,25 +276,45 @@ def apply_retention(
             + ") as staged left join retention_persons as persons on staged.device_id = persons.device_id"
         )
         # People none of whose activity (any event of any of their devices, in any source) is on or
-        # after the cutoff day, and the raw rows all of whose staged events are theirs.
+        # after the cutoff day.
         con.execute(
             """
-            create temp table retention_moved_rows as
-            with inactive as (
-                select person
-                from retention_staged
-                group by person
-                having max(activity_date) < ?
-            )
-            select raw_table, _file_id, raw_source_row
-            from retention_staged
-            left join inactive
-                on retention_staged.person = inactive.person
-            group by raw_table, _file_id, raw_source_row
-            having bool_and(inactive.person is not null and retention_staged.raw_row_key is not null)
+            create temp table retention_inactive as
+            select person from retention_staged group by person having max(activity_date) < ?
             """,
             [cutoff],
         )
+        # The raw rows all of whose staged events are theirs; a person with an event in another raw
+        # row (one that also stages someone else's) stays whole, to a fixed point: no one moves in part.
+        while True:
+            con.execute(
+                """
+                create or replace temp table retention_moved_rows as
+                select raw_table, _file_id, raw_source_row
+                from retention_staged
+                left join retention_inactive
+                    on retention_staged.person = retention_inactive.person
+                group by raw_table, _file_id, raw_source_row
+                having bool_and(
+                    retention_inactive.person is not null and retention_staged.raw_row_key is not null
+                )
+                """
+            )
+            split = con.execute(
+                """
+                delete from retention_inactive
+                where person in (
+                    select staged.person
+                    from retention_staged as staged
+                    anti join retention_moved_rows as moved
+                        on staged.raw_table = moved.raw_table
+                        and staged._file_id = moved._file_id
+                        and staged.raw_source_row = moved.raw_source_row
+                )
+                """
+            ).fetchone()[0]
+            if not split:
+                break
         con.execute(
             """
             create temp table retention_moved as
@@ -327,6 +335,7 @@ def apply_retention(
             "retention_staged",
             "retention_session_events",
             "retention_persons",
+            "retention_inactive",
         ):
             con.execute(f"drop table {name}")
         con.execute("commit")
@@ -335,7 +344,7 @@ def apply_retention(
         raise
     if report.events:
         log.info(
-            "User-level retention: de-identified %s events of sessions that ended before %s (%s).",
+            "User-level retention: de-identified %s events of people not seen since before %s (%s).",
             f"{report.events:,}",
             cutoff,
             ", ".join(f"{table} {rows:,} rows" for table, rows in sorted(report.rows_moved.items())),
@@ -410,62 +419,15 @@ def _move(con: duckdb.DuckDBPyConnection, report: RetentionReport) -> None:
         "delete from intermediate.int_events_validated "
         "where raw_row_key in (select raw_row_key from retention_moved)"
     )
-    # Devices none of whose events are left leave the device-keyed models now (what rebuilding a
-    # device without events does), so that no list has to name them.
-    con.execute(
-        """
-        create temp table retention_emptied_devices as
-        select distinct moved.device_id
-        from retention_moved as moved
-        where moved.device_id is not null
-            and not exists (
-                select 1 from intermediate.int_events_validated as validated
-                where coalesce(validated.anonymous_id, 'user:' || validated.user_id) = moved.device_id
-            )
-        """
-    )
+    # Their devices leave the device-keyed models now (what rebuilding a device without events does).
     for schema, table in DEVICE_KEYED_MODELS:
-        if _exists(con, schema, table):
+        if table_exists(con, schema, table):
             con.execute(
                 f"delete from {schema}.{table} "
-                "where device_id in (select device_id from retention_emptied_devices)"
+                "where device_id in (select device_id from retention_moved where device_id is not null)"
             )
-    # The devices with events left of the people whose events moved: the next build rebuilds them
-    # without those events (sessions and numbering per user span the user's devices), and they stay
-    # queued until that build commits one of the pass's files.
-    con.execute(
-        """
-        insert into raw.retention_reprocess_devices
-        with moved_users as (
-            select distinct sessionized.user_key
-            from intermediate.int_events_sessionized as sessionized
-            inner join retention_moved as moved
-                on sessionized.raw_row_key = moved.raw_row_key
-        ),
-
-        involved as (
-            select moved.device_id from retention_moved as moved
-            union
-            select sessionized.device_id
-            from intermediate.int_events_sessionized as sessionized
-            inner join moved_users
-                on sessionized.user_key = moved_users.user_key
-        )
-
-        select distinct
-            involved.device_id,
-            (select min(new_file_id) from retention_files) as file_id
-        from involved
-        where involved.device_id is not null
-            and not exists (
-                select 1 from retention_emptied_devices as emptied
-                where emptied.device_id = involved.device_id
-            )
-        """
-    )
     _delete_rows_without_events(con, report)
-    for name in ("retention_files", "retention_emptied_devices"):
-        con.execute(f"drop table {name}")
+    con.execute("drop table retention_files")
     con.execute(
         "insert into raw.retention_log values (?, ?, ?, ?)",
         [
@@ -487,46 +449,21 @@ def _delete_rows_without_events(con: duckdb.DuckDBPyConnection, report: Retentio
     }
     moved_ids.discard(None)
     for source in EVENT_SOURCES.values():
-        if source.raw_identities_sql is None or not moved_ids:
+        # Rows that stage no event: a row that stages one moved with its person, or stays with theirs.
+        condition = f"""not exists (
+            select 1 from retention_staged as staged
+            where staged.raw_table = '{source.raw_table}'
+                and staged._file_id = raw_rows._file_id
+                and staged.raw_source_row = raw_rows._source_row
+        )"""
+        ids = ids_named_with(con, source, moved_ids, condition)
+        if not ids:
             continue
-        table = f"raw.{quote_identifier(source.raw_table)}"
-        condition = f"""
-            list_has_any({source.raw_identities_sql}, ?::varchar[])
-            and not exists (
-                select 1 from retention_staged as staged
-                where staged.raw_table = '{source.raw_table}'
-                    and staged._file_id = raw_rows._file_id
-                    and staged.raw_source_row = raw_rows._source_row
-            )
-        """
-        ids = set(moved_ids)
-        deleted = 0
-        while True:
-            found = con.execute(
-                f"select {source.raw_identities_sql} from {table} as raw_rows where {condition}",
-                [sorted(ids)],
-            ).fetchall()
-            more = {value for (values,) in found for value in values or [] if value} - ids
-            if not more:
-                break
-            ids |= more
-        deleted = con.execute(f"delete from {table} as raw_rows where {condition}", [sorted(ids)]).fetchone()[
-            0
-        ]
+        deleted = con.execute(
+            f"delete from raw.{quote_identifier(source.raw_table)} as raw_rows "
+            f"where list_has_any({source.raw_identities_sql}, ?::varchar[]) and {condition}",
+            [sorted(ids)],
+        ).fetchone()[0]
         if deleted:
             key = f"raw.{source.raw_table}"
             report.rows_moved[key] = report.rows_moved.get(key, 0) + int(deleted)
-
-
-def prune_reprocess_queue(con: duckdb.DuckDBPyConnection) -> int:
-    """Drop the queued devices whose run has committed (their file is in int_files_processed); the
-    number dropped."""
-    ensure_retention_tables(con)
-    if not _exists(con, "intermediate", "int_files_processed"):
-        return 0
-    return con.execute(
-        """
-        delete from raw.retention_reprocess_devices
-        where file_id in (select file_id from intermediate.int_files_processed)
-        """
-    ).fetchone()[0]

@@ -62,14 +62,12 @@
     {% do run_query("create or replace view raw.erased_identities as select cast(null as string) as identity_hash, "
         ~ "cast(null as timestamp) as erased_at where false") %}
     {#- The user-level retention pass edits DuckDB's raw tables; Spark reads the landing files as they
-        are, so it has no de-identified events and no devices waiting for them. -#}
+        are, so it has no de-identified events. -#}
     {%- set deidentified = [] -%}
     {%- for column in event_stream_columns() -%}
         {%- do deidentified.append('cast(null as ' ~ ('bigint' if column == '_source_row' else 'timestamp' if column == '_ingested_at' else 'string') ~ ') as ' ~ column) -%}
     {%- endfor -%}
     {% do run_query("create or replace view raw.deidentified_events as select " ~ deidentified | join(', ') ~ " where false") %}
-    {% do run_query("create or replace view raw.retention_reprocess_devices as select cast(null as string) as device_id, "
-        ~ "cast(null as string) as file_id where false") %}
     {{ log("raw tables now read " ~ (landing_dir or 'no contract files') ~ " and " ~ (vendor_files | list | join(', ') or 'no vendor files'), info=true) }}
 {% endmacro %}
 

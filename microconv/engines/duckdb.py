@@ -15,7 +15,7 @@ import duckdb
 from dagster import MetadataValue
 
 from ..ingest import load_event_sources, rejected_summary, source_name
-from ..retention import apply_retention, prune_reprocess_queue
+from ..retention import apply_retention
 from ..settings import Settings
 from ..sources import EVENT_SOURCES, EventSource
 from ..spend import load_spend_files
@@ -66,7 +66,6 @@ def new_rows_by_day_sql(source: EventSource, time_zone: str | None = None) -> st
 def deidentify_old_events(con: duckdb.DuckDBPyConnection, settings: Settings, log: Any) -> dict[str, Any]:
     """The user-level retention pass (retention.py) of this run, for today in the reporting time zone:
     the run's metadata (cutoff day, rows moved per raw table)."""
-    prune_reprocess_queue(con)
     today = datetime.now(UTC).astimezone(ZoneInfo(settings.reporting_timezone)).date()
     report = apply_retention(con, settings.user_level_retention_days, today, settings.reporting_timezone)
     if report.events:

@@ -10,7 +10,7 @@ import pytest
 
 from microconv import retention
 from microconv.ingest import ensure_raw_tables
-from microconv.retention import PSEUDONYM_PREFIX, apply_retention, cutoff_date, prune_reprocess_queue
+from microconv.retention import PSEUDONYM_PREFIX, apply_retention, cutoff_date
 from microconv.settings import checked_retention_days
 
 TODAY = date(2026, 1, 10)
@@ -206,7 +206,6 @@ def test_people_not_seen_since_the_cutoff_lose_their_ids(con) -> None:
     assert devices.fetchall() == [("a1",), ("a2",), ("a4",), ("a8",)]
     sessions = con.execute("select session_key from core.fct_sessions order by 1").fetchall()
     assert sessions == [("s1",), ("s2",), ("s6",)]
-    assert con.execute("select count(*) from raw.retention_reprocess_devices").fetchone()[0] == 0
     log = con.execute("select cutoff_date, rows_moved, events_deidentified from raw.retention_log").fetchall()
     moved = '{"raw.events": 5, "raw.mixpanel_events": 1, "raw.yandex_metrica_events": 1}'
     assert log == [(date(2026, 1, 3), moved, 6)]
@@ -238,7 +237,7 @@ def test_no_original_id_or_key_is_left_behind(con) -> None:
         for value in moved_ids:
             assert f"'{value}'" not in text and f'"{value}"' not in text, (schema, table, value)
     temp = con.execute("select table_name from information_schema.tables where table_name like 'retention%'")
-    assert {row[0] for row in temp.fetchall()} == {"retention_reprocess_devices", "retention_log"}
+    assert {row[0] for row in temp.fetchall()} == {"retention_log"}
 
 
 def test_a_second_pass_moves_nothing_and_a_later_day_moves_more(con) -> None:
@@ -251,12 +250,37 @@ def test_a_second_pass_moves_nothing_and_a_later_day_moves_more(con) -> None:
     assert con.execute("select count(*) from raw.deidentified_events").fetchone()[0] == 9
 
 
-def test_the_queue_is_pruned_once_the_rebuild_commits(con) -> None:
-    con.execute("insert into raw.retention_reprocess_devices values ('a1', 'x'), ('a8', 'x'), ('a2', 'y')")
-    assert prune_reprocess_queue(con) == 0
-    con.execute("create table intermediate.int_files_processed as select 'x' as file_id")
-    assert prune_reprocess_queue(con) == 2
-    assert con.execute("select device_id from raw.retention_reprocess_devices").fetchall() == [("a2",)]
+def test_a_person_sharing_a_raw_row_with_someone_active_stays_whole(con) -> None:
+    """A raw row that stages events of two people (a Yandex Metrica visit row staging an event of a9,
+    inactive, and one of a1, active) cannot move: a9's other events stay too (with a10's, the same
+    person), so nobody is de-identified in part."""
+    con.execute(
+        """
+        create or replace view staging.stg_yandex_metrica__events as
+        select
+            events.* exclude (anonymous_id, event_id, _file_id, _source_row, _ingested_at),
+            ['a9', 'a1'][position + 1] as anonymous_id,
+            'ym-' || position as event_id,
+            visits._file_id,
+            visits._source_row * 1000 + position as _source_row,
+            visits._ingested_at
+        from (select * from staging.stg_microconv__events limit 1) as events
+        cross join raw.yandex_metrica_events as visits
+        cross join range(2) as positions(position)
+        where visits._source_row = 1;
+        insert into intermediate.int_events_validated values
+            ('y-1000', 'a9', null, 'clean', date '2026-01-01', timestamp '2026-01-02 01:00:00'),
+            ('y-1001', 'a1', null, 'clean', date '2026-01-01', timestamp '2026-01-02 01:00:00');
+        """
+    )
+    report = apply_retention(con, DAYS, TODAY)
+    # a3, a5 and a7 only; k9 (a9, a10) keeps every event: in raw.events, Mixpanel's and the visit.
+    assert report.events == 3
+    assert report.rows_moved == {"raw.events": 3}
+    kept = con.execute("select event_id from raw.events where anonymous_id in ('a9', 'a10') order by 1")
+    assert kept.fetchall() == [("e13",), ("e14",)]
+    assert con.execute("select count(*) from raw.mixpanel_events").fetchone()[0] == 1
+    assert con.execute("select count(*) from raw.yandex_metrica_events").fetchone()[0] == 2
 
 
 def test_a_failed_pass_changes_nothing(con, monkeypatch) -> None:

@@ -7,16 +7,13 @@
     change user: the users they belong to now and belonged to in the previous run are the users
     involved, and every device holding an event of one of them is reprocessed too, because sessions
     (user_id-only events join the user's session in progress) and per-user numbering span devices. On a
-    full refresh, or before the core tables exist, every device is. A device whose old events the
-    user-level retention pass de-identified (raw.retention_reprocess_devices) is reprocessed until the
-    run that rebuilds it commits. -#}
+    full refresh, or before the core tables exist, every device is. -#}
 {%- set previous_sessions = existing_model_relation('fct_sessions') -%}
 {%- set previous_events = existing_model_relation('int_events_sessionized') -%}
 {%- set processed_files = existing_model_relation('int_files_processed') -%}
 {%- set incremental = previous_sessions is not none and previous_events is not none
     and processed_files is not none and not should_full_refresh() %}
 -- depends_on: {{ ref('int_events_validated') }}
--- depends_on: {{ source('privacy', 'retention_reprocess_devices') }}
 
 with
 
@@ -45,26 +42,13 @@ processed_files as (
     select file_id from {{ processed_files }}
 ),
 
--- Devices whose old events the user-level retention pass took away (microconv/retention.py), until
--- the run that rebuilds them without those events commits the pass's file.
-retention_devices as (
-    select queued.device_id
-    from {{ source('privacy', 'retention_reprocess_devices') }} as queued
-    left join processed_files
-        on queued.file_id = processed_files.file_id
-    where processed_files.file_id is null
-),
-
 changed_devices as (
-    select events.device_id
+    select distinct events.device_id
     from events
     left join processed_files
         on events.file_id = processed_files.file_id
     where processed_files.file_id is null
         or {{ in_reprocessing_window('events.event_date') }}
-    union
-    select retention_devices.device_id
-    from retention_devices
 ),
 
 affected_users as (
